@@ -1,0 +1,225 @@
+"""The ``gvcgraph`` command line: a thin layer of click commands over the Python API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gvcgraph.cli.common import emit_table, format_option, open_graph, store_option
+from gvcgraph.graph.store import KnowledgeGraph, QueryError, StoreError
+from gvcgraph.ingest.errors import InputError, Problem
+
+
+class _Group(click.Group):
+    """Turns known failures into a clear message and exit status, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            _print_problems(exc.problems)
+            errors = sum(p.severity == "error" for p in exc.problems)
+            click.echo(f"{errors} error(s); nothing was written to the store.", err=True)
+            sys.exit(1)
+        except (StoreError, QueryError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except MemoryError:
+            click.echo("error: out of memory while reading the input", err=True)
+            sys.exit(2)
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for p in sorted(problems, key=lambda p: (p.file, p.line or 0, p.where, p.field)):
+        click.echo(str(p), err=True)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="gvcgraph")
+def main() -> None:
+    """gvcgraph: a knowledge graph of firms, global value chains and industrial policies.
+
+    Without --store, commands work on the embedded default graph (the bundled case studies).
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--no-shacl", is_flag=True, help="Skip the SHACL shapes (structural checks only).")
+def validate(paths: tuple[Path, ...], no_shacl: bool) -> None:
+    """Check case-study files and report every problem at once.
+
+    Exit status 1 when any file has errors, 0 otherwise (warnings are printed but do not fail).
+
+    Example: gvcgraph validate my-case.yaml
+    """
+    from gvcgraph.ingest.casestudy import read_casestudy
+
+    problems: list[Problem] = []
+    for path in paths:
+        problems.extend(read_casestudy(path, shacl=not no_shacl).problems)
+    _print_problems(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    click.echo(f"{len(paths)} file(s): {errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+def ingest(paths: tuple[Path, ...], store: str | None) -> None:
+    """Validate case-study files and add each to the store as its own source graph.
+
+    Nothing is written if any file has an error. Ingesting a source again replaces it.
+
+    Example: gvcgraph ingest my-case.yaml --store ./graph
+    """
+    if not store:
+        raise click.UsageError("give --store DIR (or set GVCGRAPH_STORE): the embedded default "
+                               "graph is read-only")
+    kg = KnowledgeGraph(store)
+    warnings = kg.ingest(paths)
+    _print_problems(warnings)
+    click.echo(f"ingested {len(paths)} file(s) into {store}; sources now: "
+               f"{', '.join(kg.source_ids())}")
+
+
+@main.command()
+@click.argument("source_id")
+@store_option
+def remove(source_id: str, store: str | None) -> None:
+    """Remove one source (and its facts) from the store.
+
+    Example: gvcgraph remove my-case --store ./graph
+    """
+    if not store:
+        raise click.UsageError("give --store DIR: the embedded default graph is read-only")
+    KnowledgeGraph(store).remove_source(source_id)
+    click.echo(f"removed {source_id}")
+
+
+@main.command()
+@store_option
+@format_option
+def info(store: str | None, fmt: str) -> None:
+    """Show the sources in the graph and, per source, the number of instances by class.
+
+    Example: gvcgraph info
+    """
+    kg = open_graph(store)
+    sources = kg.sources()
+    if fmt != "table":
+        emit_table(kg.counts_by_class(), fmt)
+        return
+    click.echo(f"graph: {store or 'embedded default graph'}; {len(kg)} triples; "
+               f"{len(sources)} source(s)\n")
+    emit_table(sources, "table")
+    counts = kg.counts_by_class()
+    if not counts.empty:
+        click.echo("")
+        pivot = counts.pivot_table(index="class", columns="source", values="count",
+                                   fill_value=0, aggfunc="sum").astype(int)
+        pivot.columns.name = None
+        click.echo(pivot.reset_index().to_string(index=False))
+
+
+@main.command()
+@click.option("-e", "--expr", "expr", help="SPARQL query text.")
+@click.option("-f", "--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File with a SPARQL query (.rq).")
+@store_option
+@format_option
+def query(expr: str | None, file: Path | None, store: str | None, fmt: str) -> None:
+    """Run a SPARQL query over the graph (all named graphs as the default graph).
+
+    The prefixes gvc:, skos:, dct:, prov:, oa:, org:, schema:, rdf:, rdfs:, xsd:, vocab:, id: and
+    graph: are predeclared.
+
+    Example: gvcgraph query -e 'SELECT ?c ?l WHERE { ?c a gvc:Cluster ; skos:prefLabel ?l }'
+    """
+    if bool(expr) == bool(file):
+        raise click.UsageError("give exactly one of -e SPARQL or -f FILE.rq")
+    text = expr if expr else file.read_text("utf-8")  # type: ignore[union-attr]
+    kg = open_graph(store)
+    result = kg.query(text)
+    import pyoxigraph as ox
+
+    if isinstance(result, ox.QueryBoolean):
+        click.echo("true" if bool(result) else "false")
+    elif isinstance(result, ox.QueryTriples):
+        click.echo(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode("utf-8"), nl=False)
+    else:
+        emit_table(kg.select(text), fmt)
+
+
+EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
+              help="ttl, nt, jsonld: all facts as one graph; nq, trig: with the named graphs.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--with-ontology", is_flag=True, help="Include the ontology and vocabularies.")
+@store_option
+def export(fmt: str, out: Path, with_ontology: bool, store: str | None) -> None:
+    """Write the graph to a file in an RDF format.
+
+    Example: gvcgraph export --format ttl --out graph.ttl
+    """
+    kg = open_graph(store)
+    data = kg.dump(fmt, include_ontology=with_ontology)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    click.echo(f"wrote {out} ({len(data):,} bytes)")
+
+
+@main.command()
+@click.argument("scheme", required=False)
+def vocab(scheme: str | None) -> None:
+    """List the controlled vocabularies, or the codes of one scheme.
+
+    Example: gvcgraph vocab governance
+    """
+    from gvcgraph.ingest.schema import vocabulary
+
+    schemes = vocabulary()
+    if scheme is None:
+        for name in sorted(schemes):
+            click.echo(f"{name} ({len(schemes[name])} codes)")
+        return
+    if scheme not in schemes:
+        raise click.UsageError(f"unknown scheme {scheme!r}; schemes: {', '.join(sorted(schemes))}")
+    for code in sorted(schemes[scheme]):
+        click.echo(code)
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The workbook to write (.xlsx).")
+def template(out: Path) -> None:
+    """Write an empty case-study workbook: one sheet per kind of fact and a README sheet.
+
+    Example: gvcgraph template --out my-case.xlsx
+    """
+    from gvcgraph.ingest.tabular import write_template
+
+    write_template(out)
+    click.echo(f"wrote {out}")
+
+
+def _register_optional() -> None:
+    """Attach command groups that live in their own modules."""
+    import importlib
+
+    for module, name in (("gvcgraph.cli.analyze", "analyze"),):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        main.add_command(getattr(mod, name))
+
+
+_register_optional()

@@ -1,0 +1,56 @@
+"""Shared pieces of the command line: the --store option, opening a graph, printing tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+import pandas as pd
+
+from gvcgraph.graph.store import KnowledgeGraph
+
+STORE_HELP = ("Graph store: a directory for an on-disk store. Default: $GVCGRAPH_STORE, or else "
+              "the embedded default graph (the bundled case studies).")
+
+TABLE_FORMATS = ("table", "csv", "tsv", "json")
+
+
+def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--store`` option (environment variable ``GVCGRAPH_STORE``)."""
+    return click.option("--store", envvar="GVCGRAPH_STORE", default=None, metavar="DIR",
+                        help=STORE_HELP)(func)
+
+
+def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--format table|csv|tsv|json`` option for tabular output."""
+    return click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="table",
+                        show_default=True, help="Output format.")(func)
+
+
+def open_graph(store: str | None) -> KnowledgeGraph:
+    """The graph named by ``--store``, or the embedded default graph."""
+    if store:
+        return KnowledgeGraph(store)
+    return KnowledgeGraph.default()
+
+
+def emit_table(df: pd.DataFrame, fmt: str = "table", out: Any = None) -> None:
+    """Print a DataFrame as an aligned table, CSV, TSV or JSON (records)."""
+    out = out or sys.stdout
+    if fmt == "csv":
+        df.to_csv(out, index=False)
+    elif fmt == "tsv":
+        df.to_csv(out, index=False, sep="\t")
+    elif fmt == "json":
+        records = json.loads(df.to_json(orient="records", date_format="iso", force_ascii=False))
+        out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+    else:
+        if df.empty:
+            out.write("(no rows)\n" if len(df.columns) else "(no results)\n")
+            return
+        with pd.option_context("display.max_rows", None, "display.max_columns", None,
+                               "display.width", 200, "display.max_colwidth", 80):
+            out.write(df.to_string(index=False) + "\n")

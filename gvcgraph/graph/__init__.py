@@ -1,0 +1,1 @@
+"""The knowledge graph store, its derived layer, the networkx projection and the analyses."""

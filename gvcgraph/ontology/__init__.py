@@ -1,0 +1,1 @@
+"""The gvcgraph ontology (OWL), its SKOS schemes, SHACL shapes and alignments."""
