@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from gvcgraph.cli.common import emit_table, format_option, open_graph, store_option
-from gvcgraph.graph.store import KnowledgeGraph, QueryError, StoreError
+from gvcgraph.graph.store import KnowledgeGraph, QueryError, StoreError, read_sources
 from gvcgraph.ingest.errors import InputError, Problem
 
 
@@ -80,11 +80,12 @@ def ingest(paths: tuple[Path, ...], store: str | None) -> None:
     if not store:
         raise click.UsageError("give --store DIR (or set GVCGRAPH_STORE): the embedded default "
                                "graph is read-only")
-    kg = KnowledgeGraph(store)
-    warnings = kg.ingest(paths)
+    graphs, warnings = read_sources(paths)  # validate everything before opening the store
     _print_problems(warnings)
-    click.echo(f"ingested {len(paths)} file(s) into {store}; sources now: "
-               f"{', '.join(kg.source_ids())}")
+    with KnowledgeGraph(store) as kg:
+        kg.replace_sources(graphs)
+        click.echo(f"ingested {len(paths)} file(s) into {store}; sources now: "
+                   f"{', '.join(kg.source_ids())}")
 
 
 @main.command()
@@ -97,7 +98,8 @@ def remove(source_id: str, store: str | None) -> None:
     """
     if not store:
         raise click.UsageError("give --store DIR: the embedded default graph is read-only")
-    KnowledgeGraph(store).remove_source(source_id)
+    with KnowledgeGraph(store) as kg:
+        kg.remove_source(source_id)
     click.echo(f"removed {source_id}")
 
 

@@ -144,25 +144,9 @@ class KnowledgeGraph:
         raised with every problem of every file and nothing is written. Ingesting a source
         again replaces its graph. Returns the warnings.
         """
-        from gvcgraph.ingest.casestudy import read_casestudy
-
-        results = [read_casestudy(p, shacl=shacl) for p in paths]
-        problems = [p for r in results for p in r.problems]
-        seen: dict[str, Path] = {}
-        for r in results:
-            if r.casestudy is None:
-                continue
-            sid = r.casestudy.source_id
-            if sid in seen:
-                problems.append(Problem(str(r.path), None, "source", "source.id",
-                                        f"source id {sid!r} is also the id of {seen[sid]}; "
-                                        "each file needs its own source id"))
-            seen[sid] = r.path
-        if any(p.severity == "error" for p in problems) or any(not r.ok for r in results):
-            raise InputError(problems)
-        self.replace_sources({r.casestudy.source_id: r.graph for r in results  # type: ignore[union-attr]
-                              if r.graph is not None})
-        return [p for p in problems if p.severity == "warning"]
+        graphs, warnings = read_sources(paths, shacl=shacl)
+        self.replace_sources(graphs)
+        return warnings
 
     def replace_sources(self, graphs: Mapping[str, Graph]) -> None:
         """Replace (or add) source graphs and rematerialise the derived graph, atomically."""
@@ -271,6 +255,16 @@ class KnowledgeGraph:
               BIND(REPLACE(REPLACE(STR(?c), STR(gvc:), "gvc:"), STR(org:), "org:") AS ?class)
             } GROUP BY ?source ?class ORDER BY ?source ?class""", bindings)
 
+    def close(self) -> None:
+        """Release the store (an on-disk store can then be opened by another process)."""
+        self.store = None  # type: ignore[assignment]
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __len__(self) -> int:
         return len(self.store)
 
@@ -298,6 +292,33 @@ class KnowledgeGraph:
         if fmt == "ttl":
             return ox.serialize(sorted(triples, key=str), format=form, prefixes=self._prefixes)
         return ox.serialize(sorted(triples, key=str), format=form)
+
+
+def read_sources(paths: Iterable[str | Path], shacl: bool = True) -> tuple[dict[str, Graph], list[Problem]]:
+    """Read and validate case-study files without touching any store.
+
+    Returns the RDF graph of each source (by source id) and the warnings; raises
+    :class:`InputError` with every problem of every file if any file has an error.
+    """
+    from gvcgraph.ingest.casestudy import read_casestudy
+
+    results = [read_casestudy(p, shacl=shacl) for p in paths]
+    problems = [p for r in results for p in r.problems]
+    seen: dict[str, Path] = {}
+    for r in results:
+        if r.casestudy is None:
+            continue
+        sid = r.casestudy.source_id
+        if sid in seen:
+            problems.append(Problem(str(r.path), None, "source", "source.id",
+                                    f"source id {sid!r} is also the id of {seen[sid]}; "
+                                    "each file needs its own source id"))
+        seen[sid] = r.path
+    if any(p.severity == "error" for p in problems) or any(not r.ok for r in results):
+        raise InputError(problems)
+    graphs = {r.casestudy.source_id: r.graph for r in results  # type: ignore[union-attr]
+              if r.graph is not None}
+    return graphs, [p for p in problems if p.severity == "warning"]
 
 
 def bundled_casestudies() -> list[Path]:

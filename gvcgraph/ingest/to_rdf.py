@@ -51,6 +51,14 @@ def casestudy_to_rdf(cs: CaseStudy) -> tuple[Graph, dict[str, Record]]:
     return g, origin
 
 
+def decimal_literal(value: Decimal | int | float) -> Literal:
+    """An ``xsd:decimal`` literal in one lexical form whatever the input (80, 80.0, "80.00")."""
+    d = Decimal(str(value)).normalize()
+    if d == d.to_integral_value():
+        d = d.quantize(Decimal(1))
+    return Literal(format(d, "f"), datatype=XSD.decimal)
+
+
 class _Mapper:
     def __init__(self, g: Graph, source_id: str, doc: URIRef, origin: dict[str, Record]):
         self.g = g
@@ -115,7 +123,7 @@ class _Mapper:
             datatype = XSD.gYear if spec.predicate == "dct:issued" else XSD.integer
             add((subject, pred, Literal(str(value) if datatype == XSD.gYear else int(value), datatype=datatype)))
         elif t in ("number", "percent"):
-            add((subject, pred, Literal(Decimal(value), datatype=XSD.decimal)))
+            add((subject, pred, decimal_literal(value)))
         elif t == "boolean":
             if spec.scheme:  # a yes/no field stored as a concept (direct/indirect)
                 code = spec.true_code if value else spec.false_code
