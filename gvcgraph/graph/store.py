@@ -186,10 +186,10 @@ class KnowledgeGraph:
     # ------------------------------------------------------------------ reading
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Any:
         """Run any SPARQL query over the union of all graphs; returns pyoxigraph results."""
-        subs = {ox.Variable(k): to_oxigraph_term(v) for k, v in (bindings or {}).items()}
+        if bindings:
+            sparql = with_values(sparql, bindings)
         try:
-            return self.store.query(sparql, prefixes=self._prefixes,
-                                    use_default_graph_as_union=True, substitutions=subs or None)
+            return self.store.query(sparql, prefixes=self._prefixes, use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -240,7 +240,8 @@ class KnowledgeGraph:
             SELECT ?source ?title ?year ?type ?file (COUNT(*) AS ?triples) WHERE {
               GRAPH ?g { ?doc a gvc:SourceDocument ; gvc:sourceId ?source ; dct:title ?title .
                          OPTIONAL { ?doc dct:issued ?year } OPTIONAL { ?doc gvc:fileName ?file }
-                         OPTIONAL { ?doc gvc:sourceType/skos:notation ?type } }
+                         OPTIONAL { ?doc gvc:sourceType ?t } }
+              OPTIONAL { ?t skos:notation ?type }
               GRAPH ?g { ?s ?p ?o }
             } GROUP BY ?source ?title ?year ?type ?file ORDER BY ?source""")
         return df
@@ -332,6 +333,21 @@ def derive_updates() -> list[str]:
     folder = resources.files("gvcgraph.graph") / "rules"
     rules = sorted((p for p in folder.iterdir() if p.name.endswith(".ru")), key=lambda p: p.name)
     return [f"DROP SILENT GRAPH <{terms.DERIVED_GRAPH}>", *(p.read_text("utf-8").strip() for p in rules)]
+
+
+def with_values(sparql: str, bindings: Mapping[str, Any]) -> str:
+    """Bind variables by appending a SPARQL ``VALUES`` clause of RDF terms to the query.
+
+    The values are RDF terms serialised by pyoxigraph (IRIs in ``<>``, literals quoted and
+    escaped), never user text pasted into the query, so a value cannot change the query's
+    structure. ``VALUES`` at the end of a query applies to the whole query (SPARQL 1.1, 18.2.4.3).
+    """
+    names = list(bindings)
+    for name in names:
+        if not name.isidentifier():
+            raise QueryError(f"invalid parameter name {name!r}")
+    row = " ".join(str(to_oxigraph_term(bindings[n])) for n in names)
+    return f"{sparql}\nVALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}"
 
 
 def _graph_to_ntriples(graph: Graph) -> str:
