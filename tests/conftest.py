@@ -27,9 +27,8 @@ def canonical_dump(store_dir: Path) -> list[str]:
 def sample_store(tmp_path: Path) -> Path:
     """An on-disk store holding the sample case study."""
     path = tmp_path / "store"
-    kg = KnowledgeGraph(path)
-    kg.ingest([SAMPLE_YAML])
-    del kg
+    with KnowledgeGraph(path) as kg:
+        kg.ingest([SAMPLE_YAML])
     return path
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gvcgraph.cli.common import emit_table, format_option, open_graph, store_option
+from gvcgraph.cli.common import compact_iris, emit_table, format_option, open_graph, store_option
 from gvcgraph.graph.store import KnowledgeGraph, QueryError, StoreError, read_sources
 from gvcgraph.ingest.errors import InputError, Problem
 
@@ -111,15 +111,16 @@ def info(store: str | None, fmt: str) -> None:
 
     Example: gvcgraph info
     """
-    kg = open_graph(store)
-    sources = kg.sources()
+    with open_graph(store) as kg:
+        sources = kg.sources()
+        counts = kg.counts_by_class()
+        size = len(kg)
     if fmt != "table":
-        emit_table(kg.counts_by_class(), fmt)
+        emit_table(counts, fmt)
         return
-    click.echo(f"graph: {store or 'embedded default graph'}; {len(kg)} triples; "
+    click.echo(f"graph: {store or 'embedded default graph'}; {size} triples; "
                f"{len(sources)} source(s)\n")
     emit_table(sources, "table")
-    counts = kg.counts_by_class()
     if not counts.empty:
         click.echo("")
         pivot = counts.pivot_table(index="class", columns="source", values="count",
@@ -145,16 +146,16 @@ def query(expr: str | None, file: Path | None, store: str | None, fmt: str) -> N
     if bool(expr) == bool(file):
         raise click.UsageError("give exactly one of -e SPARQL or -f FILE.rq")
     text = expr if expr else file.read_text("utf-8")  # type: ignore[union-attr]
-    kg = open_graph(store)
-    result = kg.query(text)
     import pyoxigraph as ox
 
-    if isinstance(result, ox.QueryBoolean):
-        click.echo("true" if bool(result) else "false")
-    elif isinstance(result, ox.QueryTriples):
-        click.echo(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode("utf-8"), nl=False)
-    else:
-        emit_table(kg.select(text), fmt)
+    with open_graph(store) as kg:
+        result = kg.query(text)
+        if isinstance(result, ox.QueryBoolean):
+            click.echo("true" if bool(result) else "false")
+        elif isinstance(result, ox.QueryTriples):
+            click.echo(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode("utf-8"), nl=False)
+        else:
+            emit_table(compact_iris(kg.select(text)) if fmt == "table" else kg.select(text), fmt)
 
 
 EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
@@ -171,8 +172,8 @@ def export(fmt: str, out: Path, with_ontology: bool, store: str | None) -> None:
 
     Example: gvcgraph export --format ttl --out graph.ttl
     """
-    kg = open_graph(store)
-    data = kg.dump(fmt, include_ontology=with_ontology)
+    with open_graph(store) as kg:
+        data = kg.dump(fmt, include_ontology=with_ontology)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     click.echo(f"wrote {out} ({len(data):,} bytes)")

@@ -31,7 +31,11 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def open_graph(store: str | None) -> KnowledgeGraph:
-    """The graph named by ``--store``, or the embedded default graph."""
+    """The graph named by ``--store``, or the embedded default graph.
+
+    Use it as a context manager (``with open_graph(store) as kg:``) so that an on-disk store
+    is released when the command ends.
+    """
     if store:
         return KnowledgeGraph(store)
     return KnowledgeGraph.default()
@@ -54,3 +58,20 @@ def emit_table(df: pd.DataFrame, fmt: str = "table", out: Any = None) -> None:
         with pd.option_context("display.max_rows", None, "display.max_columns", None,
                                "display.width", 200, "display.max_colwidth", 80):
             out.write(df.to_string(index=False) + "\n")
+
+
+def compact_iris(df: pd.DataFrame) -> pd.DataFrame:
+    """Shorten IRIs to ``prefix:local`` (``id:harness-b``) for reading in a terminal."""
+    from gvcgraph.ontology.terms import PREFIXES
+
+    table = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda t: -len(t[0]))
+
+    def short(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("http"):
+            for ns, prefix in table:
+                if value.startswith(ns) and "/" not in value[len(ns):].strip("/") or (
+                        value.startswith(ns) and prefix == "id"):
+                    return f"{prefix}:{value[len(ns):]}"
+        return value
+
+    return df.map(short) if not df.empty else df

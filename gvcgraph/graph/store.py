@@ -257,8 +257,14 @@ class KnowledgeGraph:
             } GROUP BY ?source ?class ORDER BY ?source ?class""", bindings)
 
     def close(self) -> None:
-        """Release the store (an on-disk store can then be opened by another process)."""
-        self.store = None  # type: ignore[assignment]
+        """Release an on-disk store so that another process can open it.
+
+        Python may keep the object alive for a while (a traceback in a reference cycle), so
+        code that opens a store for a short task should close it, or use ``with``. An in-memory
+        graph stays usable: closing it does nothing.
+        """
+        if self.location is not None:
+            self.store = None  # type: ignore[assignment]
 
     def __enter__(self) -> KnowledgeGraph:
         return self
