@@ -77,10 +77,22 @@ def test_empty_template_filled_with_a_minimal_case_validates(tmp_path: Path) -> 
             row[1].value = "A minimal case"
     cols = sheet_columns()["entities"]
     wb["entities"].append([{"id": "f1", "type": "firm", "label": "Firm 1"}.get(c) for c in cols])
-    wb["entities"].append([{"id": "f2", "type": "firm", "label": "Firm 2", "country": "BR"}.get(c) for c in cols])
+    wb["entities"].append(
+        [{"id": "f2", "type": "firm", "label": "Firm 2", "country": "BR"}.get(c) for c in cols]
+    )
     scols = sheet_columns()["supply"]
-    wb["supply"].append([{"buyer": "f1", "supplier": "f2", "governance": "relational",
-                          "evidence.line": 4, "evidence.quote": "f2 sells to f1"}.get(c) for c in scols])
+    wb["supply"].append(
+        [
+            {
+                "buyer": "f1",
+                "supplier": "f2",
+                "governance": "relational",
+                "evidence.line": 4,
+                "evidence.quote": "f2 sells to f1",
+            }.get(c)
+            for c in scols
+        ]
+    )
     wb.save(out)
     result = read_casestudy(out, shacl=False)
     assert result.ok, [str(p) for p in result.problems]

@@ -43,7 +43,9 @@ def test_ingest_info_and_env_store(sample_store: Path) -> None:
 @pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])
 def test_query_formats(sample_store: Path, fmt: str) -> None:
     q = "SELECT ?label WHERE { ?f a gvc:Firm ; skos:prefLabel ?label } ORDER BY ?label"
-    result = CliRunner().invoke(main, ["query", "-e", q, "--format", fmt, "--store", str(sample_store)])
+    result = CliRunner().invoke(
+        main, ["query", "-e", q, "--format", fmt, "--store", str(sample_store)]
+    )
     assert result.exit_code == 0, result.output
     labels = ["Harness maker B", "OEM A", "Wire supplier D"]
     if fmt == "json":
@@ -63,8 +65,16 @@ def test_query_from_file_ask_and_construct(sample_store: Path, tmp_path: Path) -
     runner = CliRunner()
     result = runner.invoke(main, ["query", "-f", str(rq), "--store", str(sample_store)])
     assert result.output.strip() == "true"
-    result = runner.invoke(main, ["query", "-e", "CONSTRUCT { ?s gvc:suppliesTo ?o } WHERE { ?s gvc:suppliesTo ?o }",
-                                  "--store", str(sample_store)])
+    result = runner.invoke(
+        main,
+        [
+            "query",
+            "-e",
+            "CONSTRUCT { ?s gvc:suppliesTo ?o } WHERE { ?s gvc:suppliesTo ?o }",
+            "--store",
+            str(sample_store),
+        ],
+    )
     g = Graph().parse(data=result.output, format="turtle")
     assert len(g) == 2
 
@@ -82,7 +92,9 @@ def test_query_errors_are_messages_not_tracebacks(sample_store: Path, tmp_path: 
 @pytest.mark.parametrize("fmt", ["ttl", "nt", "nq", "trig", "jsonld"])
 def test_export_reimports_isomorphic(sample_store: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"graph.{fmt}"
-    result = CliRunner().invoke(main, ["export", "--format", fmt, "--out", str(out), "--store", str(sample_store)])
+    result = CliRunner().invoke(
+        main, ["export", "--format", fmt, "--out", str(out), "--store", str(sample_store)]
+    )
     assert result.exit_code == 0, result.output
     with KnowledgeGraph(sample_store) as kg:
         expected = kg.construct("""CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o }

@@ -39,14 +39,18 @@ def test_ingest_puts_each_source_in_its_own_graph(tmp_path: Path) -> None:
     df = kg.select("SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a gvc:Firm }")
     assert df["n"].item() == 3
     # facts are per source: two supply relations per source
-    df = kg.select("SELECT ?g (COUNT(?r) AS ?n) WHERE { GRAPH ?g { ?r a gvc:SupplyRelation } } GROUP BY ?g ORDER BY ?g")
+    df = kg.select(
+        "SELECT ?g (COUNT(?r) AS ?n) WHERE { GRAPH ?g { ?r a gvc:SupplyRelation } } GROUP BY ?g ORDER BY ?g"
+    )
     assert list(df["n"]) == [2, 2]
 
 
 def test_reingest_replaces_the_source(tmp_path: Path) -> None:
     kg = KnowledgeGraph()
     kg.ingest([SAMPLE_YAML])
-    changed = _variant(tmp_path, "changed", **{"supplier_dependence: 80": "supplier_dependence: 65"})
+    changed = _variant(
+        tmp_path, "changed", **{"supplier_dependence: 80": "supplier_dependence: 65"}
+    )
     kg.ingest([changed])
     df = kg.select("SELECT ?d WHERE { ?r gvc:supplierDependence ?d }")
     assert list(df["d"]) == [65.0]
@@ -66,22 +70,34 @@ def test_remove_source_and_derived_graph_follows(tmp_path: Path) -> None:
 def test_derived_shortcuts() -> None:
     kg = KnowledgeGraph()
     kg.ingest([SAMPLE_YAML])
-    assert kg.ask("ASK { GRAPH graph:derived { id:harness-b gvc:suppliesTo id:oem-a . id:oem-a gvc:suppliedBy id:harness-b } }")
+    assert kg.ask(
+        "ASK { GRAPH graph:derived { id:harness-b gvc:suppliesTo id:oem-a . id:oem-a gvc:suppliedBy id:harness-b } }"
+    )
     assert kg.ask("ASK { GRAPH graph:derived { id:wire-d gvc:suppliesTo id:harness-b } }")
     # share_min 50 exclusive: a majority holding, so it is control as well as ownership
-    assert kg.ask("ASK { GRAPH graph:derived { id:harness-b gvc:directlyOwnedBy id:group-c ; gvc:controlledBy id:group-c } }")
-    assert kg.ask("ASK { GRAPH graph:derived { id:harness-b gvc:memberOf id:cluster-chihuahua-auto ; gvc:benefitedFrom id:policy-sample-inbond } }")
-    assert kg.ask("ASK { GRAPH graph:derived { id:policy-sample-inbond gvc:targets id:sector-auto-parts } }")
+    assert kg.ask(
+        "ASK { GRAPH graph:derived { id:harness-b gvc:directlyOwnedBy id:group-c ; gvc:controlledBy id:group-c } }"
+    )
+    assert kg.ask(
+        "ASK { GRAPH graph:derived { id:harness-b gvc:memberOf id:cluster-chihuahua-auto ; gvc:benefitedFrom id:policy-sample-inbond } }"
+    )
+    assert kg.ask(
+        "ASK { GRAPH graph:derived { id:policy-sample-inbond gvc:targets id:sector-auto-parts } }"
+    )
     upstream = kg.select("SELECT ?s WHERE { id:oem-a gvc:suppliedBy+ ?s } ORDER BY ?s")
     assert list(upstream["s"]) == [terms.entity_iri("harness-b"), terms.entity_iri("wire-d")]
 
 
 def test_minority_holding_is_not_control(tmp_path: Path) -> None:
     kg = KnowledgeGraph()
-    minority = _variant(tmp_path, "minority", **{
-        "share_min: 50, share_min_exclusive: true, share_max: 100": "share: 30",
-        "  - {controller: group-c, controlled: harness-b, basis: majority-ownership, evidence: {line: 30, quote: \"C controls B\"}}\n": "",
-    })
+    minority = _variant(
+        tmp_path,
+        "minority",
+        **{
+            "share_min: 50, share_min_exclusive: true, share_max: 100": "share: 30",
+            '  - {controller: group-c, controlled: harness-b, basis: majority-ownership, evidence: {line: 30, quote: "C controls B"}}\n': "",
+        },
+    )
     kg.ingest([minority])
     assert kg.ask("ASK { id:harness-b gvc:directlyOwnedBy id:group-c }")
     assert not kg.ask("ASK { id:harness-b gvc:controlledBy ?x }")
@@ -90,9 +106,11 @@ def test_minority_holding_is_not_control(tmp_path: Path) -> None:
 def test_select_converts_values_and_binds_parameters() -> None:
     kg = KnowledgeGraph()
     kg.ingest([SAMPLE_YAML])
-    df = kg.select("""SELECT ?from ?dep ?design WHERE { ?r a gvc:SupplyRelation ; gvc:supplier ?s ;
+    df = kg.select(
+        """SELECT ?from ?dep ?design WHERE { ?r a gvc:SupplyRelation ; gvc:supplier ?s ;
                       gvc:validFrom ?from ; gvc:supplierDependence ?dep ; gvc:buyerControlsDesign ?design }""",
-                   bindings={"s": URIRef(terms.entity_iri("harness-b"))})
+        bindings={"s": URIRef(terms.entity_iri("harness-b"))},
+    )
     assert df.to_dict("records") == [{"from": dt.date(1995, 1, 1), "dep": 80.0, "design": True}]
     df = kg.select("SELECT ?to WHERE { ?p a gvc:PolicyInstrument ; gvc:validTo ?to }")
     assert df["to"].item() == dt.date(2006, 6, 30)  # an end date rounds up to the month's last day
@@ -103,7 +121,11 @@ def test_construct_returns_an_rdflib_graph() -> None:
     kg.ingest([SAMPLE_YAML])
     g = kg.construct("CONSTRUCT { ?s gvc:suppliesTo ?b } WHERE { ?s gvc:suppliesTo ?b }")
     assert len(g) == 2
-    assert (URIRef(terms.entity_iri("wire-d")), URIRef(str(terms.GVC.suppliesTo)), URIRef(terms.entity_iri("harness-b"))) in g
+    assert (
+        URIRef(terms.entity_iri("wire-d")),
+        URIRef(str(terms.GVC.suppliesTo)),
+        URIRef(terms.entity_iri("harness-b")),
+    ) in g
 
 
 def test_counts_by_class() -> None:
@@ -122,7 +144,9 @@ def test_evidence_is_traceable_to_line_and_quote() -> None:
     df = kg.select("""SELECT ?file ?line ?quote WHERE {
         ?r a gvc:SupplyRelation ; gvc:governanceType/skos:notation "captive" ; prov:wasDerivedFrom ?ev .
         ?ev oa:hasSource ?doc ; gvc:line ?line ; oa:hasSelector/oa:exact ?quote . ?doc gvc:fileName ?file }""")
-    assert df.to_dict("records") == [{"file": "sample-harness.txt", "line": 20, "quote": "B sells 80% to A"}]
+    assert df.to_dict("records") == [
+        {"file": "sample-harness.txt", "line": 20, "quote": "B sells 80% to A"}
+    ]
 
 
 def test_query_errors_are_clear() -> None:
@@ -138,12 +162,13 @@ def test_a_failing_update_leaves_the_store_unchanged(tmp_path: Path) -> None:
     with KnowledgeGraph(path) as kg:
         kg.ingest([SAMPLE_YAML])
     before = canonical_dump(path)
-    with KnowledgeGraph(path) as kg:
-        # the second operation fails (CREATE of a graph that exists) after the first
-        # has dropped the source graph: the whole update must roll back
-        with pytest.raises(Exception):  # noqa: B017 - pyoxigraph raises its own error type
-            kg.store.update(f"DROP GRAPH <{terms.source_graph('sample-harness')}> ; "
-                            f"CREATE GRAPH <{terms.DERIVED_GRAPH}>")
+    # the second operation fails (CREATE of a graph that exists) after the first
+    # has dropped the source graph: the whole update must roll back
+    with KnowledgeGraph(path) as kg, pytest.raises(Exception):  # noqa: B017 - pyoxigraph's own type
+        kg.store.update(
+            f"DROP GRAPH <{terms.source_graph('sample-harness')}> ; "
+            f"CREATE GRAPH <{terms.DERIVED_GRAPH}>"
+        )
     assert canonical_dump(path) == before
 
 
@@ -160,7 +185,7 @@ def test_ontology_is_loaded_once_and_versioned(tmp_path: Path) -> None:
     path = tmp_path / "store"
     with KnowledgeGraph(path) as kg:
         n = len(kg)
-        assert kg.ask("ASK { GRAPH graph:ontology { ?c skos:notation \"captive\" } }")
+        assert kg.ask('ASK { GRAPH graph:ontology { ?c skos:notation "captive" } }')
     with KnowledgeGraph(path) as kg:
         assert len(kg) == n
     store = ox.Store(str(path))

@@ -78,14 +78,16 @@ def ingest(paths: tuple[Path, ...], store: str | None) -> None:
     Example: gvcgraph ingest my-case.yaml --store ./graph
     """
     if not store:
-        raise click.UsageError("give --store DIR (or set GVCGRAPH_STORE): the embedded default "
-                               "graph is read-only")
+        raise click.UsageError(
+            "give --store DIR (or set GVCGRAPH_STORE): the embedded default graph is read-only"
+        )
     graphs, warnings = read_sources(paths)  # validate everything before opening the store
     _print_problems(warnings)
     with KnowledgeGraph(store) as kg:
         kg.replace_sources(graphs)
-        click.echo(f"ingested {len(paths)} file(s) into {store}; sources now: "
-                   f"{', '.join(kg.source_ids())}")
+        click.echo(
+            f"ingested {len(paths)} file(s) into {store}; sources now: {', '.join(kg.source_ids())}"
+        )
 
 
 @main.command()
@@ -118,21 +120,28 @@ def info(store: str | None, fmt: str) -> None:
     if fmt != "table":
         emit_table(counts, fmt)
         return
-    click.echo(f"graph: {store or 'embedded default graph'}; {size} triples; "
-               f"{len(sources)} source(s)\n")
+    click.echo(
+        f"graph: {store or 'embedded default graph'}; {size} triples; {len(sources)} source(s)\n"
+    )
     emit_table(sources, "table")
     if not counts.empty:
         click.echo("")
-        pivot = counts.pivot_table(index="class", columns="source", values="count",
-                                   fill_value=0, aggfunc="sum").astype(int)
+        pivot = counts.pivot_table(
+            index="class", columns="source", values="count", fill_value=0, aggfunc="sum"
+        ).astype(int)
         pivot.columns.name = None
         click.echo(pivot.reset_index().to_string(index=False))
 
 
 @main.command()
 @click.option("-e", "--expr", "expr", help="SPARQL query text.")
-@click.option("-f", "--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="File with a SPARQL query (.rq).")
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File with a SPARQL query (.rq).",
+)
 @store_option
 @format_option
 def query(expr: str | None, file: Path | None, store: str | None, fmt: str) -> None:
@@ -162,8 +171,13 @@ EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
-              help="ttl, nt, jsonld: all facts as one graph; nq, trig: with the named graphs.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    required=True,
+    help="ttl, nt, jsonld: all facts as one graph; nq, trig: with the named graphs.",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--with-ontology", is_flag=True, help="Include the ontology and vocabularies.")
 @store_option
@@ -200,8 +214,12 @@ def vocab(scheme: str | None) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The workbook to write (.xlsx).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The workbook to write (.xlsx).",
+)
 def template(out: Path) -> None:
     """Write an empty case-study workbook: one sheet per kind of fact and a README sheet.
 

@@ -12,22 +12,31 @@ import pandas as pd
 
 from gvcgraph.graph.store import KnowledgeGraph
 
-STORE_HELP = ("Graph store: a directory for an on-disk store. Default: $GVCGRAPH_STORE, or else "
-              "the embedded default graph (the bundled case studies).")
+STORE_HELP = (
+    "Graph store: a directory for an on-disk store. Default: $GVCGRAPH_STORE, or else "
+    "the embedded default graph (the bundled case studies)."
+)
 
 TABLE_FORMATS = ("table", "csv", "tsv", "json")
 
 
 def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """The ``--store`` option (environment variable ``GVCGRAPH_STORE``)."""
-    return click.option("--store", envvar="GVCGRAPH_STORE", default=None, metavar="DIR",
-                        help=STORE_HELP)(func)
+    return click.option(
+        "--store", envvar="GVCGRAPH_STORE", default=None, metavar="DIR", help=STORE_HELP
+    )(func)
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """The ``--format table|csv|tsv|json`` option for tabular output."""
-    return click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="table",
-                        show_default=True, help="Output format.")(func)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(TABLE_FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(func)
 
 
 def open_graph(store: str | None) -> KnowledgeGraph:
@@ -55,8 +64,16 @@ def emit_table(df: pd.DataFrame, fmt: str = "table", out: Any = None) -> None:
         if df.empty:
             out.write("(no rows)\n" if len(df.columns) else "(no results)\n")
             return
-        with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                               "display.width", 200, "display.max_colwidth", 80):
+        with pd.option_context(
+            "display.max_rows",
+            None,
+            "display.max_columns",
+            None,
+            "display.width",
+            200,
+            "display.max_colwidth",
+            80,
+        ):
             out.write(df.to_string(index=False) + "\n")
 
 
@@ -69,9 +86,12 @@ def compact_iris(df: pd.DataFrame) -> pd.DataFrame:
     def short(value: Any) -> Any:
         if isinstance(value, str) and value.startswith("http"):
             for ns, prefix in table:
-                if value.startswith(ns) and "/" not in value[len(ns):].strip("/") or (
-                        value.startswith(ns) and prefix == "id"):
-                    return f"{prefix}:{value[len(ns):]}"
+                if (
+                    (value.startswith(ns)
+                    and "/" not in value[len(ns) :].strip("/"))
+                    or (value.startswith(ns) and prefix == "id")
+                ):
+                    return f"{prefix}:{value[len(ns) :]}"
         return value
 
     return df.map(short) if not df.empty else df

@@ -45,9 +45,23 @@ from gvcgraph.ingest.errors import InputError, Problem
 from gvcgraph.ontology import terms
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger",
-                                     "positiveInteger", "nonPositiveInteger", "negativeInteger",
-                                     "unsignedInt", "unsignedLong", "byte", "unsignedShort")}
+_INTEGER_TYPES = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "byte",
+        "unsignedShort",
+    )
+}
 _FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 
 
@@ -121,8 +135,9 @@ class KnowledgeGraph:
             digest.update(path.read_bytes())
         version = digest.hexdigest()
         graph = ox.NamedNode(str(terms.ONTOLOGY_GRAPH))
-        marker = ox.Quad(graph, ox.NamedNode("http://purl.org/dc/terms/hasVersion"),
-                         ox.Literal(version), graph)
+        marker = ox.Quad(
+            graph, ox.NamedNode("http://purl.org/dc/terms/hasVersion"), ox.Literal(version), graph
+        )
         if marker in self.store:
             return
         data = io.BytesIO()
@@ -131,9 +146,11 @@ class KnowledgeGraph:
             data.write(b"\n")
         # One transaction: drop the old ontology graph, load the new one with its marker.
         nt = _to_ntriples_bytes(data.getvalue())
-        update = (f"DROP SILENT GRAPH <{graph.value}> ;\n"
-                  f"INSERT DATA {{ GRAPH <{graph.value}> {{\n{nt}\n"
-                  f"<{graph.value}> <http://purl.org/dc/terms/hasVersion> \"{version}\" .\n}} }}")
+        update = (
+            f"DROP SILENT GRAPH <{graph.value}> ;\n"
+            f"INSERT DATA {{ GRAPH <{graph.value}> {{\n{nt}\n"
+            f'<{graph.value}> <http://purl.org/dc/terms/hasVersion> "{version}" .\n}} }}'
+        )
         self._update(update)
 
     # ------------------------------------------------------------------ writing
@@ -162,14 +179,18 @@ class KnowledgeGraph:
         """Remove one source's graph and rematerialise the derived graph, atomically."""
         iri = terms.source_graph(source_id)
         if not self.store.contains_named_graph(ox.NamedNode(iri)):
-            raise StoreError(f"no source {source_id!r} in this graph; "
-                             f"sources: {', '.join(self.source_ids()) or '(none)'}")
+            raise StoreError(
+                f"no source {source_id!r} in this graph; "
+                f"sources: {', '.join(self.source_ids()) or '(none)'}"
+            )
         self._update(" ;\n".join([f"DROP GRAPH <{iri}>", *derive_updates()]))
 
     def replace_graph(self, graph_iri: str, graph: Graph) -> None:
         """Replace the content of one named graph (e.g. analysis results), atomically."""
-        self._update(f"DROP SILENT GRAPH <{graph_iri}> ;\n"
-                     f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{_graph_to_ntriples(graph)}\n}} }}")
+        self._update(
+            f"DROP SILENT GRAPH <{graph_iri}> ;\n"
+            f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n{_graph_to_ntriples(graph)}\n}} }}"
+        )
 
     def rederive(self) -> None:
         """Rematerialise the derived graph from the source graphs."""
@@ -189,7 +210,9 @@ class KnowledgeGraph:
         if bindings:
             sparql = with_values(sparql, bindings)
         try:
-            return self.store.query(sparql, prefixes=self._prefixes, use_default_graph_as_union=True)
+            return self.store.query(
+                sparql, prefixes=self._prefixes, use_default_graph_as_union=True
+            )
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -231,8 +254,11 @@ class KnowledgeGraph:
     def source_ids(self) -> list[str]:
         """Ids of the sources in the graph, sorted."""
         prefix = terms.source_graph("")
-        return sorted(g.value[len(prefix):] for g in self.store.named_graphs()
-                      if isinstance(g, ox.NamedNode) and g.value.startswith(prefix))
+        return sorted(
+            g.value[len(prefix) :]
+            for g in self.store.named_graphs()
+            if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)
+        )
 
     def sources(self) -> pd.DataFrame:
         """One row per source: id, title, year, type, file and number of triples."""
@@ -249,12 +275,15 @@ class KnowledgeGraph:
     def counts_by_class(self, source: str | None = None) -> pd.DataFrame:
         """Number of instances per source and class (gvc: and org: classes), sorted."""
         bindings = {"g": RURIRef(terms.source_graph(source))} if source else None
-        return self.select("""
+        return self.select(
+            """
             SELECT ?source ?class (COUNT(DISTINCT ?s) AS ?count) WHERE {
               GRAPH ?g { ?s a ?c . ?doc a gvc:SourceDocument ; gvc:sourceId ?source }
               FILTER(STRSTARTS(STR(?c), STR(gvc:)) || ?c = org:Membership)
               BIND(REPLACE(REPLACE(STR(?c), STR(gvc:), "gvc:"), STR(org:), "org:") AS ?class)
-            } GROUP BY ?source ?class ORDER BY ?source ?class""", bindings)
+            } GROUP BY ?source ?class ORDER BY ?source ?class""",
+            bindings,
+        )
 
     def close(self) -> None:
         """Release an on-disk store so that another process can open it.
@@ -278,21 +307,33 @@ class KnowledgeGraph:
     def dump(self, fmt: str, include_ontology: bool = False) -> bytes:
         """Serialise the graph: ``nq`` and ``trig`` keep the named graphs; ``ttl``, ``nt`` and
         ``jsonld`` give the union of the source, derived and analysis graphs."""
-        graphs = [g for g in self.store.named_graphs()
-                  if include_ontology or g.value != str(terms.ONTOLOGY_GRAPH)]
+        graphs = [
+            g
+            for g in self.store.named_graphs()
+            if include_ontology or g.value != str(terms.ONTOLOGY_GRAPH)
+        ]
         if fmt in ("nq", "trig"):
             out = ox.Dataset()
             for graph in graphs:
                 for q in self.store.quads_for_pattern(None, None, None, graph):
                     out.add(q)
             form = ox.RdfFormat.N_QUADS if fmt == "nq" else ox.RdfFormat.TRIG
-            return ox.serialize(out, format=form, prefixes=self._prefixes) if fmt == "trig" \
+            return (
+                ox.serialize(out, format=form, prefixes=self._prefixes)
+                if fmt == "trig"
                 else ox.serialize(out, format=form)
-        triples = {ox.Triple(q.subject, q.predicate, q.object)
-                   for graph in graphs for q in self.store.quads_for_pattern(None, None, None, graph)}
+            )
+        triples = {
+            ox.Triple(q.subject, q.predicate, q.object)
+            for graph in graphs
+            for q in self.store.quads_for_pattern(None, None, None, graph)
+        }
         if fmt == "jsonld":
             g = Graph()
-            g.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+            g.parse(
+                data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"),
+                format="nt",
+            )
             context = {p: str(ns) for p, ns in terms.PREFIXES.items()}
             return g.serialize(format="json-ld", context=context, auto_compact=True).encode("utf-8")
         form = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}[fmt]
@@ -301,7 +342,9 @@ class KnowledgeGraph:
         return ox.serialize(sorted(triples, key=str), format=form)
 
 
-def read_sources(paths: Iterable[str | Path], shacl: bool = True) -> tuple[dict[str, Graph], list[Problem]]:
+def read_sources(
+    paths: Iterable[str | Path], shacl: bool = True
+) -> tuple[dict[str, Graph], list[Problem]]:
     """Read and validate case-study files without touching any store.
 
     Returns the RDF graph of each source (by source id) and the warnings; raises
@@ -317,14 +360,24 @@ def read_sources(paths: Iterable[str | Path], shacl: bool = True) -> tuple[dict[
             continue
         sid = r.casestudy.source_id
         if sid in seen:
-            problems.append(Problem(str(r.path), None, "source", "source.id",
-                                    f"source id {sid!r} is also the id of {seen[sid]}; "
-                                    "each file needs its own source id"))
+            problems.append(
+                Problem(
+                    str(r.path),
+                    None,
+                    "source",
+                    "source.id",
+                    f"source id {sid!r} is also the id of {seen[sid]}; "
+                    "each file needs its own source id",
+                )
+            )
         seen[sid] = r.path
     if any(p.severity == "error" for p in problems) or any(not r.ok for r in results):
         raise InputError(problems)
-    graphs = {r.casestudy.source_id: r.graph for r in results  # type: ignore[union-attr]
-              if r.graph is not None}
+    graphs = {
+        r.casestudy.source_id: r.graph
+        for r in results  # type: ignore[union-attr]
+        if r.graph is not None
+    }
     return graphs, [p for p in problems if p.severity == "warning"]
 
 
@@ -338,7 +391,10 @@ def derive_updates() -> list[str]:
     """The SPARQL updates that rematerialise the derived graph (``graph/rules/*.ru``)."""
     folder = resources.files("gvcgraph.graph") / "rules"
     rules = sorted((p for p in folder.iterdir() if p.name.endswith(".ru")), key=lambda p: p.name)
-    return [f"DROP SILENT GRAPH <{terms.DERIVED_GRAPH}>", *(p.read_text("utf-8").strip() for p in rules)]
+    return [
+        f"DROP SILENT GRAPH <{terms.DERIVED_GRAPH}>",
+        *(p.read_text("utf-8").strip() for p in rules),
+    ]
 
 
 def with_values(sparql: str, bindings: Mapping[str, Any]) -> str:
@@ -362,8 +418,9 @@ def _graph_to_ntriples(graph: Graph) -> str:
 
 def _to_ntriples_bytes(turtle: bytes) -> str:
     quads = ox.parse(turtle, format=ox.RdfFormat.TURTLE)
-    return ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
-                        format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return ox.serialize(
+        [ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES
+    ).decode("utf-8")
 
 
 def python_value(term: Any) -> Any:
@@ -421,6 +478,8 @@ def to_oxigraph_term(value: Any) -> Any:
 def _store_open_message(location: Path | None, exc: OSError) -> str:
     text = str(exc)
     if "lock" in text.lower():
-        return (f"the store {location} is in use by another process (a running ingest or "
-                "server); wait for it to finish or stop it, then try again")
+        return (
+            f"the store {location} is in use by another process (a running ingest or "
+            "server); wait for it to finish or stop it, then try again"
+        )
     return f"cannot open the store {location}: {text}"

@@ -49,9 +49,14 @@ def load_document(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
     if not path.exists():
         return None, [Problem(str(path), None, "file", "", "no such file or folder")]
     return None, [
-        Problem(str(path), None, "file", "",
-                f"unsupported file type {suffix or '(none)'!r}; expected a case study as .yaml, "
-                ".xlsx, or a folder of .csv sheets")
+        Problem(
+            str(path),
+            None,
+            "file",
+            "",
+            f"unsupported file type {suffix or '(none)'!r}; expected a case study as .yaml, "
+            ".xlsx, or a folder of .csv sheets",
+        )
     ]
 
 

@@ -177,7 +177,7 @@ def vocabulary() -> dict[str, dict[str, str]]:
         scheme_iri = row["scheme"].value
         if not scheme_iri.startswith(prefix):
             continue
-        scheme = scheme_iri[len(prefix):]
+        scheme = scheme_iri[len(prefix) :]
         out.setdefault(scheme, {})[row["notation"].value] = row["concept"].value
     return out
 

@@ -20,6 +20,9 @@ from gvcgraph.ingest.validate import Record
 from gvcgraph.ontology import terms
 from gvcgraph.ontology.terms import SH
 
+SKIPPED_SHAPES = {terms.SHAPES.ShareSumShape}
+"""Shapes whose check :mod:`gvcgraph.ingest.validate` already makes, with the record's line."""
+
 
 @cache
 def shapes_graph() -> Graph:
@@ -59,6 +62,8 @@ def shacl_problems(data: Graph, origin: dict[str, Record], locator: Locator) -> 
     predicate_to_field = _predicate_fields()
     problems: list[Problem] = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
+        if results.value(result, SH.sourceShape) in SKIPPED_SHAPES:
+            continue
         focus = results.value(result, SH.focusNode)
         path = results.value(result, SH.resultPath)
         message = results.value(result, SH.resultMessage)
@@ -71,7 +76,9 @@ def shacl_problems(data: Graph, origin: dict[str, Record], locator: Locator) -> 
             text += f" (value: {_short(value)})"
         level = "warning" if severity in (SH.Warning, SH.Info) else "error"
         if rec is not None:
-            problem = locator.problem((*rec.path, field) if field else rec.path, f"SHACL: {text}", level)
+            problem = locator.problem(
+                (*rec.path, field) if field else rec.path, f"SHACL: {text}", level
+            )
         else:
             problem = Problem(locator.file, None, "graph", _short(focus), f"SHACL: {text}", level)  # type: ignore[arg-type]
         problems.append(problem)
@@ -108,5 +115,5 @@ def _short(node: object) -> str:
     text = str(node)
     for prefix, ns in terms.PREFIXES.items():
         if text.startswith(str(ns)):
-            return f"{prefix}:{text[len(str(ns)):]}"
+            return f"{prefix}:{text[len(str(ns)) :]}"
     return text

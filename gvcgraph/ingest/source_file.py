@@ -152,8 +152,9 @@ def load_yaml(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
     return LoadedDocument(data, locator), errors
 
 
-def _convert(node: yaml.Node, path: PathKey, loc: Locator, loader: yaml.SafeLoader,
-             errors: list[Problem]) -> Any:
+def _convert(
+    node: yaml.Node, path: PathKey, loc: Locator, loader: yaml.SafeLoader, errors: list[Problem]
+) -> Any:
     line = node.start_mark.line + 1
     loc.set(path, line, f"line {line}")
     if isinstance(node, yaml.MappingNode):
@@ -166,8 +167,13 @@ def _convert(node: yaml.Node, path: PathKey, loc: Locator, loader: yaml.SafeLoad
             key_line = key_node.start_mark.line + 1
             if key in out:
                 errors.append(
-                    Problem(loc.file, key_line, f"line {key_line}", dotted((*path, key)),
-                            f"duplicate key {key!r} (first given on line {loc.find((*path, key))[0]})")
+                    Problem(
+                        loc.file,
+                        key_line,
+                        f"line {key_line}",
+                        dotted((*path, key)),
+                        f"duplicate key {key!r} (first given on line {loc.find((*path, key))[0]})",
+                    )
                 )
                 continue
             loc.set((*path, key), key_line, f"line {key_line}")
@@ -175,5 +181,7 @@ def _convert(node: yaml.Node, path: PathKey, loc: Locator, loader: yaml.SafeLoad
             loc.set((*path, key), key_line, f"line {key_line}")
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, i), loc, loader, errors) for i, item in enumerate(node.value)]
+        return [
+            _convert(item, (*path, i), loc, loader, errors) for i, item in enumerate(node.value)
+        ]
     return loader.construct_object(node, deep=True)

@@ -64,7 +64,11 @@ def sheet_columns() -> dict[str, list[str]]:
         for fname, fspec in spec.fields.items():
             if fspec.type == "nested" and fspec.record is not None:
                 sub = [c for c in fspec.record.fields if c != "evidence"]
-                sheets[NESTED_SHEETS[fname]] = ["policy", *sub, *(f"evidence.{c}" for c in EVIDENCE_COLUMNS)]
+                sheets[NESTED_SHEETS[fname]] = [
+                    "policy",
+                    *sub,
+                    *(f"evidence.{c}" for c in EVIDENCE_COLUMNS),
+                ]
     sheets[EVIDENCE_SHEET] = ["for", *EVIDENCE_COLUMNS]
     return sheets
 
@@ -78,8 +82,15 @@ def load_csv_folder(folder: Path) -> tuple[LoadedDocument | None, list[Problem]]
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.csv")):
         if path.stem not in known:
-            problems.append(Problem(str(path), None, "file", "",
-                                    f"unknown sheet {path.stem!r}; expected one of {', '.join(known)}"))
+            problems.append(
+                Problem(
+                    str(path),
+                    None,
+                    "file",
+                    "",
+                    f"unknown sheet {path.stem!r}; expected one of {', '.join(known)}",
+                )
+            )
             continue
         text, errs = read_text(path)
         if text is None:
@@ -90,8 +101,15 @@ def load_csv_folder(folder: Path) -> tuple[LoadedDocument | None, list[Problem]]
         except csv.Error as exc:
             problems.append(Problem(str(path), None, "file", "", f"invalid CSV: {exc}"))
     if not tables and not problems:
-        problems.append(Problem(str(folder), None, "folder", "",
-                                "no case-study sheets found (expected source.csv and others)"))
+        problems.append(
+            Problem(
+                str(folder),
+                None,
+                "folder",
+                "",
+                "no case-study sheets found (expected source.csv and others)",
+            )
+        )
     if problems:
         return None, problems
     return _tables_to_document(str(folder), tables, lambda sheet: f"{sheet}.csv")
@@ -105,16 +123,27 @@ def load_xlsx(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(name, None, "file", "", f"cannot read the file: {exc.strerror}")]
     if size > MAX_INPUT_BYTES:
-        return None, [Problem(name, None, "file", "", f"workbook is too large ({size / 1_048_576:.1f} MiB)")]
+        return None, [
+            Problem(name, None, "file", "", f"workbook is too large ({size / 1_048_576:.1f} MiB)")
+        ]
     try:
         with zipfile.ZipFile(path) as zf:
             inflated = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError):
-        return None, [Problem(name, None, "file", "", "not an XLSX workbook (not a valid zip file)")]
+        return None, [
+            Problem(name, None, "file", "", "not an XLSX workbook (not a valid zip file)")
+        ]
     if inflated > MAX_UNCOMPRESSED_BYTES:
-        return None, [Problem(name, None, "file", "",
-                              f"workbook inflates to {inflated / 1_048_576:.0f} MiB; the limit is "
-                              f"{MAX_UNCOMPRESSED_BYTES / 1_048_576:.0f} MiB (possible zip bomb)")]
+        return None, [
+            Problem(
+                name,
+                None,
+                "file",
+                "",
+                f"workbook inflates to {inflated / 1_048_576:.0f} MiB; the limit is "
+                f"{MAX_UNCOMPRESSED_BYTES / 1_048_576:.0f} MiB (possible zip bomb)",
+            )
+        ]
     from openpyxl import load_workbook
 
     try:
@@ -129,8 +158,15 @@ def load_xlsx(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
             if ws.title.lower() in ("readme", "codes"):
                 continue
             if ws.title not in known:
-                problems.append(Problem(name, None, f"sheet {ws.title!r}", "",
-                                        f"unknown sheet {ws.title!r}; expected one of {', '.join(known)}"))
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        f"sheet {ws.title!r}",
+                        "",
+                        f"unknown sheet {ws.title!r}; expected one of {', '.join(known)}",
+                    )
+                )
                 continue
             tables[ws.title] = [list(row) for row in ws.iter_rows(values_only=True)]
     finally:
@@ -155,8 +191,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _tables_to_document(file: str, tables: dict[str, list[list[Any]]],
-                        sheet_name: Any) -> tuple[LoadedDocument | None, list[Problem]]:
+def _tables_to_document(
+    file: str, tables: dict[str, list[list[Any]]], sheet_name: Any
+) -> tuple[LoadedDocument | None, list[Problem]]:
     schema = load_schema()
     known = sheet_columns()
     loc = Locator(file)
@@ -175,11 +212,20 @@ def _tables_to_document(file: str, tables: dict[str, list[list[Any]]],
         header = [str(_cell(h) or "").strip() for h in table[0]]
         for col in header:
             if col and col not in known[sheet]:
-                problems.append(Problem(file, None, where(sheet, 1, col), "",
-                                        f"unknown column {col!r} in sheet {sheet!r}"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        where(sheet, 1, col),
+                        "",
+                        f"unknown column {col!r} in sheet {sheet!r}",
+                    )
+                )
         out = []
         for r, raw in enumerate(table[1:], start=2):
-            values = {header[c]: _cell(v) for c, v in enumerate(raw) if c < len(header) and header[c]}
+            values = {
+                header[c]: _cell(v) for c, v in enumerate(raw) if c < len(header) and header[c]
+            }
             values = {k: v for k, v in values.items() if v is not None}
             if values:
                 out.append((r, values))
@@ -215,7 +261,9 @@ def _tables_to_document(file: str, tables: dict[str, list[list[Any]]],
                     loc.set((*path, "evidence", 0), None, where(name, r, col))
                 elif "." in col:
                     parent, key = col.split(".", 1)
-                    item.setdefault(parent, {})[key] = _split(spec.fields[parent].fields.get(key), value)
+                    item.setdefault(parent, {})[key] = _split(
+                        spec.fields[parent].fields.get(key), value
+                    )
                     loc.set((*path, parent, key), None, where(name, r, col))
                 else:
                     item[col] = _split(spec.fields.get(col), value)
@@ -236,8 +284,15 @@ def _tables_to_document(file: str, tables: dict[str, list[list[Any]]],
             pid = values.pop("policy", None)
             ppath = record_paths.get(str(pid)) if pid is not None else None
             if ppath is None or ppath[0] != "policies":
-                problems.append(Problem(file, None, where(sheet, r, "policy"), "policy",
-                                        f"{pid!r} is not the id of a row in the policies sheet"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        where(sheet, r, "policy"),
+                        "policy",
+                        f"{pid!r} is not the id of a row in the policies sheet",
+                    )
+                )
                 continue
             parent = doc["policies"][ppath[1]]
             rec: dict[str, Any] = {}
@@ -261,8 +316,15 @@ def _tables_to_document(file: str, tables: dict[str, list[list[Any]]],
         target = values.pop("for", None)
         path = record_paths.get(str(target)) if target is not None else None
         if path is None:
-            problems.append(Problem(file, None, where(EVIDENCE_SHEET, r, "for"), "for",
-                                    f"{target!r} is not the id of a record in this workbook"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    where(EVIDENCE_SHEET, r, "for"),
+                    "for",
+                    f"{target!r} is not the id of a record in this workbook",
+                )
+            )
             continue
         record = doc[path[0]][path[1]]
         evs = record.setdefault("evidence", [])
@@ -305,7 +367,8 @@ def write_template(path: Path) -> None:
         "alpha-2 codes (MX, BR, TW).",
         "Every fact needs evidence: evidence.line or evidence.page, and evidence.quote. More "
         "evidence for a record goes in the 'evidence' sheet with the record's id in 'for'.",
-        "Controlled values: see the 'codes' sheet. Check the workbook with: gvcgraph validate FILE.xlsx",
+        "Controlled values: see the 'codes' sheet. "
+        "Check the workbook with: gvcgraph validate FILE.xlsx",
         "",
         "sheet / column / type / required / meaning",
     ]

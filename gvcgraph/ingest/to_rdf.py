@@ -72,7 +72,9 @@ class _Mapper:
         self.current = rec
         self.fields(subject, rec.values, spec, rec)
 
-    def fields(self, subject: URIRef, values: dict[str, Any], spec: SectionSpec, rec: Record) -> None:
+    def fields(
+        self, subject: URIRef, values: dict[str, Any], spec: SectionSpec, rec: Record
+    ) -> None:
         schema = load_schema()
         for name, value in values.items():
             if spec.dated and name in schema.date_fields:
@@ -92,13 +94,29 @@ class _Mapper:
             if not isinstance(value, DateValue):
                 continue
             d = schema.dates[key]
-            self.g.add((subject, URIRef(terms.expand(d["predicate"])), Literal(value.value, datatype=XSD.date)))
+            self.g.add(
+                (
+                    subject,
+                    URIRef(terms.expand(d["predicate"])),
+                    Literal(value.value, datatype=XSD.date),
+                )
+            )
             precision = override or value.precision
-            self.g.add((subject, URIRef(terms.expand(d["precision_predicate"])),
-                        URIRef(terms.concept_iri("date-precision", precision))))
+            self.g.add(
+                (
+                    subject,
+                    URIRef(terms.expand(d["precision_predicate"])),
+                    URIRef(terms.concept_iri("date-precision", precision)),
+                )
+            )
         if "as_stated" in values:
-            self.g.add((subject, URIRef(terms.expand(schema.dates["as_stated"]["predicate"])),
-                        Literal(values["as_stated"])))
+            self.g.add(
+                (
+                    subject,
+                    URIRef(terms.expand(schema.dates["as_stated"]["predicate"])),
+                    Literal(values["as_stated"]),
+                )
+            )
 
     def value(self, subject: URIRef, spec: FieldSpec, value: Any, rec: Record) -> None:
         t = spec.type
@@ -108,9 +126,7 @@ class _Mapper:
             return
         pred = URIRef(spec.predicate_iri)
         add = self.g.add
-        if t == "id":
-            add((subject, pred, Literal(value)))
-        elif t in ("text", "lei"):
+        if t == "id" or t in ("text", "lei"):
             add((subject, pred, Literal(value)))
         elif t == "text-list":
             for item in value:
@@ -121,7 +137,13 @@ class _Mapper:
             add((subject, pred, Literal(int(value), datatype=XSD.integer)))
         elif t == "year":
             datatype = XSD.gYear if spec.predicate == "dct:issued" else XSD.integer
-            add((subject, pred, Literal(str(value) if datatype == XSD.gYear else int(value), datatype=datatype)))
+            add(
+                (
+                    subject,
+                    pred,
+                    Literal(str(value) if datatype == XSD.gYear else int(value), datatype=datatype),
+                )
+            )
         elif t in ("number", "percent"):
             add((subject, pred, decimal_literal(value)))
         elif t == "boolean":
@@ -160,7 +182,11 @@ class _Mapper:
         elif t == "nested":
             assert spec.record is not None
             for k, item in enumerate(value, start=1):
-                node = URIRef(terms.fact_iri(self.source_id, f"{self.owner.removeprefix('e-')}/{spec.name}/{k}"))
+                node = URIRef(
+                    terms.fact_iri(
+                        self.source_id, f"{self.owner.removeprefix('e-')}/{spec.name}/{k}"
+                    )
+                )
                 add((node, RDF.type, URIRef(terms.expand(spec.record.cls or ""))))
                 add((subject, pred, node))
                 self.origin[str(node)] = rec
@@ -197,8 +223,9 @@ class _Mapper:
             if name == "status":
                 g.add((node, URIRef(fspec.predicate_iri), URIRef(codes("evidence-status")[value])))
             elif fspec.type == "integer":
-                g.add((node, URIRef(fspec.predicate_iri), Literal(int(value), datatype=XSD.integer)))
+                g.add(
+                    (node, URIRef(fspec.predicate_iri), Literal(int(value), datatype=XSD.integer))
+                )
             else:
                 g.add((node, URIRef(fspec.predicate_iri), Literal(str(value))))
         return node
-

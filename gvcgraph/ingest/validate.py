@@ -78,7 +78,9 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
     schema = load_schema()
     ck = _Checker(locator)
     if not isinstance(data, dict):
-        ck.error((), f"a case study is a mapping with 'format', 'source' and sections; got {_kind(data)}")
+        ck.error(
+            (), f"a case study is a mapping with 'format', 'source' and sections; got {_kind(data)}"
+        )
         return None, ck.problems
     fmt = data.get("format")
     if fmt is None:
@@ -93,11 +95,17 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
     source_spec = schema.sections["source"]
     src = data.get("source")
     if not isinstance(src, dict):
-        ck.error(("source",), "required section 'source' (a mapping with at least id and title) is missing")
+        ck.error(
+            ("source",),
+            "required section 'source' (a mapping with at least id and title) is missing",
+        )
         source = Record("source", ("source",), {})
     else:
-        source = Record("source", ("source",), _check_fields(ck, src, ("source",), source_spec,
-                                                             source_spec.allowed_fields(), {}))
+        source = Record(
+            "source",
+            ("source",),
+            _check_fields(ck, src, ("source",), source_spec, source_spec.allowed_fields(), {}),
+        )
     source_id = str(source.values.get("id", ""))
 
     # First pass: collect entity and policy ids with their types, and fact ids.
@@ -111,13 +119,19 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
         if items is None:
             continue
         if not isinstance(items, list):
-            ck.error((name,), f"section {name!r} must be a list of records (items starting with '-'), got {_kind(items)}")
+            ck.error(
+                (name,),
+                f"section {name!r} must be a list of records (items starting with '-'), "
+                f"got {_kind(items)}",
+            )
             continue
         good: list[tuple[PathKey, dict]] = []
         for i, item in enumerate(items):
             path = (name, i)
             if not isinstance(item, dict):
-                ck.error(path, f"each item of {name!r} must be a mapping of fields, got {_kind(item)}")
+                ck.error(
+                    path, f"each item of {name!r} must be a mapping of fields, got {_kind(item)}"
+                )
                 continue
             good.append((path, item))
             if name == "entities" or spec.entity_like:
@@ -133,7 +147,10 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
                 ident = item.get("id") or f"{name}-{i + 1}"
                 ident = str(ident)
                 if ident in fact_ids:
-                    ck.error((*path, "id"), f"duplicate fact id {ident!r} (also {_where(ck, fact_ids[ident])})")
+                    ck.error(
+                        (*path, "id"),
+                        f"duplicate fact id {ident!r} (also {_where(ck, fact_ids[ident])})",
+                    )
                 else:
                     fact_ids[ident] = path
         lists[name] = good
@@ -150,8 +167,11 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
             if spec.classes:
                 etype = item.get("type")
                 if etype not in spec.classes:
-                    ck.error((*path, "type"), f"expected one of {', '.join(spec.classes)}; got {etype!r}"
-                             + _suggest(str(etype), spec.classes))
+                    ck.error(
+                        (*path, "type"),
+                        f"expected one of {', '.join(spec.classes)}; got {etype!r}"
+                        + _suggest(str(etype), spec.classes),
+                    )
                     etype = None
                     allowed = list(spec.common)
                 else:
@@ -164,8 +184,10 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
                     if etype in fspec.required_for and fname not in values:
                         ck.error((*path, fname), f"required for an entity of type {etype!r}")
             _check_record_rules(ck, spec, path, values, item)
-            ident = str(values.get("id") or (item.get("id") if spec.classes or spec.entity_like
-                                              else f"{name}-{path[1] + 1}"))
+            ident = str(
+                values.get("id")
+                or (item.get("id") if spec.classes or spec.entity_like else f"{name}-{path[1] + 1}")
+            )
             records.append(Record(name, path, values, ident, etype))
 
     _warn_share_sums(ck, [r for r in records if r.section == "ownership"])
@@ -174,8 +196,15 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
     return CaseStudy(source_id, source, records, locator), ck.problems
 
 
-def _check_fields(ck: _Checker, item: dict, path: PathKey, spec: SectionSpec, allowed: list[str],
-                  context: dict, etype: str | None = None) -> dict[str, Any]:
+def _check_fields(
+    ck: _Checker,
+    item: dict,
+    path: PathKey,
+    spec: SectionSpec,
+    allowed: list[str],
+    context: dict,
+    etype: str | None = None,
+) -> dict[str, Any]:
     schema = load_schema()
     values: dict[str, Any] = {}
     date_fields = set(schema.date_fields) if spec.dated else set()
@@ -201,7 +230,11 @@ def _check_fields(ck: _Checker, item: dict, path: PathKey, spec: SectionSpec, al
     for fname in allowed:
         fspec = spec.fields.get(fname)
         if fspec and fspec.required and fname not in values and item.get(fname) in (None, "", []):
-            what = "evidence (line or page, and a short quote)" if fspec.type == "evidence" else fspec.type
+            what = (
+                "evidence (line or page, and a short quote)"
+                if fspec.type == "evidence"
+                else fspec.type
+            )
             ck.error((*path, fname), f"required field is missing; expected {what}")
     if spec.dated:
         frm, to = values.get("from"), values.get("to")
@@ -210,25 +243,34 @@ def _check_fields(ck: _Checker, item: dict, path: PathKey, spec: SectionSpec, al
     return values
 
 
-def _check_record_rules(ck: _Checker, spec: SectionSpec, path: PathKey, values: dict, item: dict) -> None:
+def _check_record_rules(
+    ck: _Checker, spec: SectionSpec, path: PathKey, values: dict, item: dict
+) -> None:
     if spec.distinct:
         a, b = (values.get(f) for f in spec.distinct)
         if a is not None and a == b:
-            ck.error((*path, spec.distinct[1]), f"{spec.distinct[0]} and {spec.distinct[1]} are the same ({a!r})")
-    if spec.one_of_required and not any(f in values for f in spec.one_of_required):
-        if not any(f in item for f in spec.one_of_required):
-            ck.error(path, f"one of {' or '.join(spec.one_of_required)} is required")
+            ck.error(
+                (*path, spec.distinct[1]),
+                f"{spec.distinct[0]} and {spec.distinct[1]} are the same ({a!r})",
+            )
+    one_of = spec.one_of_required
+    if one_of and not any(f in values for f in one_of) and not any(f in item for f in one_of):
+        ck.error(path, f"one of {' or '.join(spec.one_of_required)} is required")
     if spec.name == "ownership":
         _check_share(ck, path, values)
     if spec.name == "participation" and "tier" in values and "lead" not in values:
-        ck.error((*path, "lead"), "a tier is relative to a lead firm: give 'lead' (the lead firm id)")
+        ck.error(
+            (*path, "lead"), "a tier is relative to a lead firm: give 'lead' (the lead firm id)"
+        )
 
 
 def _check_share(ck: _Checker, path: PathKey, values: dict) -> None:
     exact = values.get("share")
     lo, hi = values.get("share_min"), values.get("share_max")
     if exact is not None and (lo is not None or hi is not None):
-        ck.error((*path, "share"), "give either share (exact) or share_min/share_max (a range), not both")
+        ck.error(
+            (*path, "share"), "give either share (exact) or share_min/share_max (a range), not both"
+        )
     if lo is not None and hi is not None and lo > hi:
         ck.error((*path, "share_max"), f"share_max {hi} is below share_min {lo}")
     if values.get("share_min_exclusive") and lo is None:
@@ -263,14 +305,20 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             return None
         text = str(raw).strip() if not isinstance(raw, bool) else str(raw).lower()
         if t == "id" and not ID_PATTERN.match(text):
-            ck.error(path, f"expected an id of lower-case letters, digits, '.', '_' or '-' "
-                     f"(pattern ^[a-z0-9][a-z0-9._-]*$), got {text!r}")
+            ck.error(
+                path,
+                f"expected an id of lower-case letters, digits, '.', '_' or '-' "
+                f"(pattern ^[a-z0-9][a-z0-9._-]*$), got {text!r}",
+            )
             return None
         if t == "wikidata" and not WIKIDATA_PATTERN.match(text):
             ck.error(path, f"expected a Wikidata item id such as Q42, got {text!r}")
             return None
         if t == "lei" and not LEI_PATTERN.match(text):
-            ck.error(path, f"expected a 20-character LEI (18 letters/digits and 2 check digits), got {text!r}")
+            ck.error(
+                path,
+                f"expected a 20-character LEI (18 letters/digits and 2 check digits), got {text!r}",
+            )
             return None
         if spec.pattern and not re.match(spec.pattern, text):
             ck.error(path, f"{text!r} is not well formed (expected pattern {spec.pattern})")
@@ -305,8 +353,11 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             ipath = (*path, i) if t == "code-list" else path
             code = str(item).strip()
             if code not in valid:
-                ck.error(ipath, f"{code!r} is not a {spec.scheme} code; expected one of "
-                         f"{', '.join(sorted(valid))}{_suggest(code, valid)}")
+                ck.error(
+                    ipath,
+                    f"{code!r} is not a {spec.scheme} code; expected one of "
+                    f"{', '.join(sorted(valid))}{_suggest(code, valid)}",
+                )
             else:
                 out.append(code)
         return out if t == "code-list" else (out[0] if out else None)
@@ -317,7 +368,9 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
         for item in items:
             code = str(item).strip().upper()
             if code not in valid:
-                ck.error(path, f"{item!r} is not an ISO 3166-1 alpha-2 country code (e.g. MX, BR, TW)")
+                ck.error(
+                    path, f"{item!r} is not an ISO 3166-1 alpha-2 country code (e.g. MX, BR, TW)"
+                )
             else:
                 out.append(code)
         return out if t == "country-list" else (out[0] if out else None)
@@ -329,15 +382,20 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             ident = str(item).strip()
             if t == "fact-ref-list":
                 if ident not in context["defined"] and ident not in context["fact_ids"]:
-                    ck.error(ipath, f"{ident!r} is not the id of an entity, policy or fact in this file")
+                    ck.error(
+                        ipath, f"{ident!r} is not the id of an entity, policy or fact in this file"
+                    )
                     continue
             else:
                 kind = context["defined"].get(ident)
                 if kind is None:
-                    ck.error(ipath, f"{ident!r} is not defined in this file; expected the id of a "
-                             f"{' or '.join(spec.to)} declared under 'entities'"
-                             + (" or 'policies'" if "policy" in spec.to else "")
-                             + _suggest(ident, context["defined"]))
+                    ck.error(
+                        ipath,
+                        f"{ident!r} is not defined in this file; expected the id of a "
+                        f"{' or '.join(spec.to)} declared under 'entities'"
+                        + (" or 'policies'" if "policy" in spec.to else "")
+                        + _suggest(ident, context["defined"]),
+                    )
                     continue
                 if kind not in spec.to:
                     ck.error(ipath, f"{ident!r} is a {kind}; expected a {' or '.join(spec.to)}")
@@ -354,8 +412,11 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             return ident
         kind = context["defined"].get(ident)
         if kind is None:
-            ck.error(path, f"{ident!r} is not defined in this file; expected an entity id or scheme:code"
-                     + _suggest(ident, context["defined"]))
+            ck.error(
+                path,
+                f"{ident!r} is not defined in this file; expected an entity id or scheme:code"
+                + _suggest(ident, context["defined"]),
+            )
             return None
         if kind not in spec.to:
             ck.error(path, f"{ident!r} is a {kind}; expected a {' or '.join(spec.to)}")
@@ -365,7 +426,9 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
         return _check_evidence(ck, path, raw)
     if t == "mapping":
         if not isinstance(raw, dict):
-            ck.error(path, f"expected a mapping with keys {', '.join(spec.fields)}, got {_kind(raw)}")
+            ck.error(
+                path, f"expected a mapping with keys {', '.join(spec.fields)}, got {_kind(raw)}"
+            )
             return None
         out_map = {}
         for key, value in raw.items():
@@ -384,9 +447,14 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
         for i, item in enumerate(_as_list(raw)):
             ipath = (*path, i)
             if not isinstance(item, dict):
-                ck.error(ipath, f"expected a mapping with {', '.join(spec.record.fields)}, got {_kind(item)}")
+                ck.error(
+                    ipath,
+                    f"expected a mapping with {', '.join(spec.record.fields)}, got {_kind(item)}",
+                )
                 continue
-            out_list.append(_check_fields(ck, item, ipath, spec.record, list(spec.record.fields), context))
+            out_list.append(
+                _check_fields(ck, item, ipath, spec.record, list(spec.record.fields), context)
+            )
         return out_list
     raise AssertionError(f"unknown field type {t}")
 
@@ -399,7 +467,7 @@ def _check_number(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any) -> Any
         "number": "a number",
         "percent": "a percentage from 0 to 100 (a number, without '%')",
     }[t]
-    if isinstance(raw, bool) or isinstance(raw, (dict, list, dt.date)):
+    if isinstance(raw, (bool, dict, list, dt.date)):
         ck.error(path, f"expected {expected}, got {raw!r}")
         return None
     try:
@@ -420,9 +488,12 @@ def _check_number(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any) -> Any
             ck.error(path, f"expected {expected}, got {raw!r}")
             return None
         num = int(num)
-    if lo is not None and num < lo or hi is not None and num > hi:
-        bounds = f"from {lo} to {hi}" if lo is not None and hi is not None else (
-            f"at least {lo}" if lo is not None else f"at most {hi}")
+    if (lo is not None and num < lo) or (hi is not None and num > hi):
+        bounds = (
+            f"from {lo} to {hi}"
+            if lo is not None and hi is not None
+            else (f"at least {lo}" if lo is not None else f"at most {hi}")
+        )
         ck.error(path, f"{raw} is out of range; expected {expected} {bounds}")
         return None
     return num
@@ -435,7 +506,10 @@ def _check_date_field(ck: _Checker, path: PathKey, key: str, raw: Any) -> Any:
         code = str(raw).strip()
         valid = codes("date-precision")
         if code not in valid:
-            ck.error(path, f"{code!r} is not a date precision; expected one of {', '.join(sorted(valid))}")
+            ck.error(
+                path,
+                f"{code!r} is not a date precision; expected one of {', '.join(sorted(valid))}",
+            )
             return None
         return code
     parsed = parse_date(raw, round_up=(key == "to"))
@@ -480,7 +554,9 @@ def _check_evidence(ck: _Checker, path: PathKey, raw: Any) -> list[dict] | None:
     for i, item in enumerate(items):
         ipath = (*path, i) if isinstance(raw, list) else path
         if not isinstance(item, dict):
-            ck.error(ipath, f"evidence is a mapping with line or page, and quote; got {_kind(item)}")
+            ck.error(
+                ipath, f"evidence is a mapping with line or page, and quote; got {_kind(item)}"
+            )
             continue
         values = _check_fields(ck, item, ipath, spec, list(spec.fields), {})
         if not any(k in values for k in schema.evidence_one_of):

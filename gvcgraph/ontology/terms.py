@@ -26,6 +26,9 @@ VOCAB = Namespace(BASE + "vocab/")
 GRAPH = Namespace(BASE + "graph/")
 """Named graphs: ``graph/source/<source-id>``, ``graph/derived``, ``graph/ontology``."""
 
+SHAPES = Namespace(BASE + "shapes#")
+"""The SHACL shapes of ``shapes.ttl``."""
+
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
