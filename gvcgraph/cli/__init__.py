@@ -67,11 +67,37 @@ def validate(paths: tuple[Path, ...], no_shacl: bool) -> None:
     sys.exit(1 if errors else 0)
 
 
+INGEST_FORMATS = ("casestudy", "bods", "gleif", "edgelist", "rdf")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(INGEST_FORMATS),
+    default="casestudy",
+    show_default=True,
+    help="casestudy: YAML, XLSX or a folder of CSV sheets; bods: BODS 0.4 JSON; "
+    "gleif: GLEIF Level 1/2 RDF; edgelist: a CSV of links; rdf: any RDF file.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    default=None,
+    metavar="FIELD=COLUMN,...",
+    help="edgelist: which columns hold source, target, relation, share, date, evidence.",
+)
+@click.option(
+    "--source-id",
+    default=None,
+    help="bods, gleif, edgelist, rdf: the source id (default: from the file name).",
+)
 @store_option
-def ingest(paths: tuple[Path, ...], store: str | None) -> None:
-    """Validate case-study files and add each to the store as its own source graph.
+def ingest(
+    paths: tuple[Path, ...], fmt: str, mapping: str | None, source_id: str | None, store: str | None
+) -> None:
+    """Validate input files and add each to the store as its own source graph.
 
     Nothing is written if any file has an error. Ingesting a source again replaces it.
 
@@ -81,7 +107,20 @@ def ingest(paths: tuple[Path, ...], store: str | None) -> None:
         raise click.UsageError(
             "give --store DIR (or set GVCGRAPH_STORE): the embedded default graph is read-only"
         )
-    graphs, warnings = read_sources(paths)  # validate everything before opening the store
+    if fmt == "edgelist":
+        from gvcgraph.ingest.edgelist import ingest_edgelist
+
+        for path in paths:
+            with KnowledgeGraph(store) as kg:
+                summary = ingest_edgelist(kg, path, mapping=mapping, source_id=source_id)
+            click.echo(summary)
+        return
+    if fmt == "casestudy":
+        graphs, warnings = read_sources(paths)  # validate everything before opening the store
+    else:
+        from gvcgraph.ingest.readers import read_files
+
+        graphs, warnings = read_files(fmt, paths, source_id=source_id)
     _print_problems(warnings)
     with KnowledgeGraph(store) as kg:
         kg.replace_sources(graphs)
