@@ -96,15 +96,23 @@ class KnowledgeGraph:
     """
 
     def __init__(self, location: str | Path | None = None):
-        self.location = Path(location) if location is not None else None
-        try:
-            if self.location is None:
-                self.store = ox.Store()
-            else:
-                self.location.mkdir(parents=True, exist_ok=True)
-                self.store = ox.Store(str(self.location))
-        except OSError as exc:
-            raise StoreError(_store_open_message(self.location, exc)) from None
+        self.url: str | None = None
+        self.location: Path | None = None
+        if isinstance(location, str) and location.startswith(("http://", "https://")):
+            from gvcgraph.graph.remote import RemoteStore
+
+            self.url = location
+            self.store = RemoteStore(location)
+        else:
+            self.location = Path(location) if location is not None else None
+            try:
+                if self.location is None:
+                    self.store = ox.Store()
+                else:
+                    self.location.mkdir(parents=True, exist_ok=True)
+                    self.store = ox.Store(str(self.location))
+            except OSError as exc:
+                raise StoreError(_store_open_message(self.location, exc)) from None
         self._prefixes = _prefix_map()
         self._ensure_ontology()
 
