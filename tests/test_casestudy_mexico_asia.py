@@ -168,7 +168,7 @@ def test_taiwan_measures(vazquez: dict[str, Any]) -> None:
     rd = {
         o["year"]: o["value"]
         for o in obs
-        if o["subject"] == "tw-taiwan" and o["unit"] == "% of GDP"
+        if o["subject"] == "country:TW" and o["unit"] == "% of GDP"
     }
     assert rd == {1979: 0.83, 2000: 2.02}
     # L165, L167: in 2001 SIPA had 312 companies and sales of USD 19 billion.
