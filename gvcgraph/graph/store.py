@@ -114,7 +114,8 @@ class KnowledgeGraph:
             except OSError as exc:
                 raise StoreError(_store_open_message(self.location, exc)) from None
         self._prefixes = _prefix_map()
-        self._ensure_ontology()
+        if self.url is None or not self.store.read_only:  # not on a read-only SPARQL server
+            self._ensure_ontology()
 
     # ------------------------------------------------------------------ construction
     _default: KnowledgeGraph | None = None
