@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gvcgraph.cli.common import compact_iris, emit_table, format_option, open_graph, store_option
+from gvcgraph.graph.project import VIEWS
 from gvcgraph.graph.store import KnowledgeGraph, QueryError, StoreError, read_sources
 from gvcgraph.ingest.errors import InputError, Problem
 
@@ -173,6 +174,14 @@ def info(store: str | None, fmt: str) -> None:
 
 
 @main.command()
+@click.argument("name", required=False)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the named query (repeatable); `gvcgraph queries NAME` lists them.",
+)
 @click.option("-e", "--expr", "expr", help="SPARQL query text.")
 @click.option(
     "-f",
@@ -183,16 +192,33 @@ def info(store: str | None, fmt: str) -> None:
 )
 @store_option
 @format_option
-def query(expr: str | None, file: Path | None, store: str | None, fmt: str) -> None:
+def query(
+    name: str | None,
+    params: tuple[str, ...],
+    expr: str | None,
+    file: Path | None,
+    store: str | None,
+    fmt: str,
+) -> None:
     """Run a SPARQL query over the graph (all named graphs as the default graph).
 
     The prefixes gvc:, skos:, dct:, prov:, oa:, org:, schema:, rdf:, rdfs:, xsd:, vocab:, id: and
     graph: are predeclared.
 
-    Example: gvcgraph query -e 'SELECT ?c ?l WHERE { ?c a gvc:Cluster ; skos:prefLabel ?l }'
+    Example: gvcgraph query suppliers-of --param buyer=intel
+             gvcgraph query -e 'SELECT ?c ?l WHERE { ?c a gvc:Cluster ; skos:prefLabel ?l }'
     """
+    if name is not None:
+        if expr or file:
+            raise click.UsageError("give a query NAME, or -e SPARQL, or -f FILE.rq, not several")
+        from gvcgraph.cli.queries import run_named
+
+        run_named(name, params, store, fmt)
+        return
+    if params:
+        raise click.UsageError("--param needs a query NAME (gvcgraph queries lists them)")
     if bool(expr) == bool(file):
-        raise click.UsageError("give exactly one of -e SPARQL or -f FILE.rq")
+        raise click.UsageError("give a query NAME, or exactly one of -e SPARQL or -f FILE.rq")
     text = expr if expr else file.read_text("utf-8")  # type: ignore[union-attr]
     import pyoxigraph as ox
 
@@ -206,25 +232,67 @@ def query(expr: str | None, file: Path | None, store: str | None, fmt: str) -> N
             emit_table(compact_iris(kg.select(text)) if fmt == "table" else kg.select(text), fmt)
 
 
-EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
+RDF_EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
+NETWORK_EXPORT_FORMATS = ("graphml", "gexf", "csv", "cyjs", "neo4j")
 
 
 @main.command()
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(EXPORT_FORMATS),
+    type=click.Choice(RDF_EXPORT_FORMATS + NETWORK_EXPORT_FORMATS),
     required=True,
-    help="ttl, nt, jsonld: all facts as one graph; nq, trig: with the named graphs.",
+    help="ttl, nt, jsonld: all facts as one graph; nq, trig: with the named graphs; "
+    "graphml, gexf, csv, cyjs (Cytoscape.js), neo4j: the network of a view.",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--with-ontology", is_flag=True, help="Include the ontology and vocabularies.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The file to write; a directory for csv and neo4j.",
+)
+@click.option(
+    "--view",
+    type=click.Choice(VIEWS),
+    default="all",
+    show_default=True,
+    help="Network formats: which facts become edges.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATE",
+    help="Network formats: keep only facts valid on this date (YYYY-MM-DD).",
+)
+@click.option(
+    "--with-ontology", is_flag=True, help="RDF formats: include the ontology and vocabularies."
+)
 @store_option
-def export(fmt: str, out: Path, with_ontology: bool, store: str | None) -> None:
-    """Write the graph to a file in an RDF format.
+def export(
+    fmt: str, out: Path, view: str, as_of: str | None, with_ontology: bool, store: str | None
+) -> None:
+    """Write the graph to a file: RDF, or a network for Gephi, Cytoscape, Neo4j or spreadsheets.
 
     Example: gvcgraph export --format ttl --out graph.ttl
+             gvcgraph export --format graphml --view supply --out supply.graphml
     """
+    if fmt in NETWORK_EXPORT_FORMATS:
+        if with_ontology:
+            raise click.UsageError("--with-ontology applies to the RDF formats only")
+        from gvcgraph.export.network import export_network
+
+        with open_graph(store) as kg:
+            try:
+                summary = export_network(kg, fmt, out, view=view, as_of=as_of)
+            except ValueError as exc:
+                raise click.UsageError(str(exc)) from None
+        click.echo(summary)
+        return
+    if view != "all" or as_of:
+        raise click.UsageError("--view and --as-of apply to the network formats only")
+    if out.is_dir():
+        raise click.UsageError(f"--out must be a file for {fmt}, not the directory {out}")
     with open_graph(store) as kg:
         data = kg.dump(fmt, include_ontology=with_ontology)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -271,15 +339,18 @@ def template(out: Path) -> None:
 
 
 def _register_optional() -> None:
-    """Attach command groups that live in their own modules."""
+    """Attach the commands that live in their own modules."""
     import importlib
 
-    for module, name in (("gvcgraph.cli.analyze", "analyze"),):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        main.add_command(getattr(mod, name))
+    for module, name in (
+        ("gvcgraph.cli.analyze", "analyze"),
+        ("gvcgraph.cli.queries", "queries"),
+        ("gvcgraph.cli.serve", "serve"),
+        ("gvcgraph.cli.render", "map_cmd"),
+        ("gvcgraph.cli.render", "figure_cmd"),
+        ("gvcgraph.cli.render", "report_cmd"),
+    ):
+        main.add_command(getattr(importlib.import_module(module), name))
 
 
 _register_optional()
