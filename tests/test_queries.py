@@ -893,11 +893,6 @@ def test_upgrading_enablers(kg: KnowledgeGraph) -> None:
     assert ids(owned["enabler"]) == {"own-sanyo-samsung"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="to_rdf resolves enabled_by ids of facts in sections after `upgrading` (links) to "
-    "entity IRIs instead of fact IRIs (resolve_any only knows facts read so far)",
-)
 def test_link_enablers_resolve_to_the_link_facts(kg: KnowledgeGraph) -> None:
     needs("sela2012")
     df = run(kg, "upgrading-enablers")

@@ -234,13 +234,14 @@ def query(
 
 RDF_EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")
 NETWORK_EXPORT_FORMATS = ("graphml", "gexf", "csv", "cyjs", "neo4j")
+EXPORT_FORMATS = RDF_EXPORT_FORMATS + NETWORK_EXPORT_FORMATS
 
 
 @main.command()
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(RDF_EXPORT_FORMATS + NETWORK_EXPORT_FORMATS),
+    type=click.Choice(EXPORT_FORMATS),
     required=True,
     help="ttl, nt, jsonld: all facts as one graph; nq, trig: with the named graphs; "
     "graphml, gexf, csv, cyjs (Cytoscape.js), neo4j: the network of a view.",

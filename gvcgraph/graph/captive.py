@@ -286,7 +286,7 @@ def _inherited_governance(
         (supplier.map(unit), "assessed unit " + supplier),
         (
             supplier.map(ctx_codes["code"]),
-            "supplier in " + supplier.map(ctx_codes["units"]).fillna(""),
+            "supplier in " + supplier.map(ctx_codes["units"]).astype(object).fillna("").astype(str),
         ),
     ]
     codes = pd.Series(np.nan, index=links.index, dtype=object)

@@ -29,11 +29,13 @@ def casestudy_to_rdf(cs: CaseStudy) -> tuple[Graph, dict[str, Record]]:
         g.bind(prefix, str(ns))
     origin: dict[str, Record] = {}
     doc = URIRef(terms.document_iri(cs.source_id))
+    fact_ids = {r.id for r in cs.records if r.section not in ("entities", "policies")}
     _Mapper(g, cs.source_id, doc, origin).record(doc, cs.source, schema.sections["source"])
     g.add((doc, RDF.type, URIRef(terms.expand(schema.sections["source"].cls or ""))))
     for rec in cs.records:
         spec = schema.sections[rec.section]
         mapper = _Mapper(g, cs.source_id, doc, origin)
+        mapper.fact_ids = fact_ids
         if rec.section == "entities":
             subject = URIRef(terms.entity_iri(rec.id))
             g.add((subject, RDF.type, URIRef(terms.expand(spec.classes[rec.entity_type or ""]))))
@@ -67,6 +69,7 @@ class _Mapper:
         self.origin = origin
         self.owner = "source"
         self.current: Record | None = None
+        self.fact_ids: set[str] = set()
 
     def record(self, subject: URIRef, rec: Record, spec: SectionSpec) -> None:
         self.current = rec
@@ -199,9 +202,8 @@ class _Mapper:
 
     def resolve_any(self, ident: str) -> str:
         """An id in a fact-ref-list: entity/policy ids are global, other ids are facts."""
-        for rec in self.origin.values():
-            if rec.id == ident and rec.section not in ("entities", "policies"):
-                return terms.fact_iri(self.source_id, ident)
+        if ident in self.fact_ids:
+            return terms.fact_iri(self.source_id, ident)
         return terms.entity_iri(ident)
 
     def evidence(self, ev: dict[str, Any], k: int) -> URIRef:
