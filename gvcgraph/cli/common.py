@@ -23,7 +23,7 @@ TABLE_FORMATS = ("table", "csv", "tsv", "json")
 def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """The ``--store`` option (environment variable ``GVCGRAPH_STORE``)."""
     return click.option(
-        "--store", envvar="GVCGRAPH_STORE", default=None, metavar="DIR", help=STORE_HELP
+        "--store", envvar="GVCGRAPH_STORE", default=None, metavar="DIR|URL", help=STORE_HELP
     )(func)
 
 
