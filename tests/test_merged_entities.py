@@ -26,7 +26,9 @@ def test_list_of_merged_entities() -> None:
     df = merged_entities()
     print("\nentities merged across sources:")
     print(df.to_string(index=False))
-    rows = {r["entity"].rsplit("/", 1)[-1]: set(r["sources"].split()) for r in df.to_dict("records")}
+    rows = {
+        r["entity"].rsplit("/", 1)[-1]: set(r["sources"].split()) for r in df.to_dict("records")
+    }
     assert {"altenburg-meyer-stamer1999", "giuliani2005"} <= rows["intel"]
     assert {"altenburg-meyer-stamer1999", "giuliani2005"} <= rows["cluster-sinos-valley-footwear"]
     assert {"altenburg-meyer-stamer1999", "giuliani2005"} <= rows["cluster-leon-footwear"]

@@ -86,10 +86,8 @@ def compact_iris(df: pd.DataFrame) -> pd.DataFrame:
     def short(value: Any) -> Any:
         if isinstance(value, str) and value.startswith("http"):
             for ns, prefix in table:
-                if (
-                    (value.startswith(ns)
-                    and "/" not in value[len(ns) :].strip("/"))
-                    or (value.startswith(ns) and prefix == "id")
+                if (value.startswith(ns) and "/" not in value[len(ns) :].strip("/")) or (
+                    value.startswith(ns) and prefix == "id"
                 ):
                     return f"{prefix}:{value[len(ns) :]}"
         return value
