@@ -4,7 +4,6 @@ with its counts by class."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from click.testing import CliRunner
 from gvcgraph.cli import main
 from gvcgraph.graph.store import KnowledgeGraph, bundled_casestudies
 from gvcgraph.ingest.casestudy import read_casestudy
+from tests.casestudy_checks import collapse, evidence_items
 
 BUNDLED = bundled_casestudies()
 EXPECTED_SOURCES = {
@@ -23,23 +23,6 @@ EXPECTED_SOURCES = {
     "sela2012",
     "vazquez-lopez2012",
 }
-
-
-def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _evidence_items(node: object):
-    """Every evidence mapping anywhere in a loaded case study."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "evidence":
-                yield from value if isinstance(value, list) else [value]
-            else:
-                yield from _evidence_items(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _evidence_items(item)
 
 
 def test_the_five_seeds_are_bundled() -> None:
@@ -65,14 +48,14 @@ def test_every_quote_is_on_its_seed_line(path: Path, shared_dir: Path) -> None:
     lines = seed.read_text("utf-8").splitlines()
     misplaced = []
     count = 0
-    for ev in _evidence_items({k: v for k, v in doc.items() if k != "source"}):
+    for _path, ev in evidence_items({k: v for k, v in doc.items() if k != "source"}):
         if "line" not in ev or "quote" not in ev:
             continue
         count += 1
         first = ev["line"]
         last = ev.get("line_end", first)
-        passage = _collapse(" ".join(lines[first - 1 : last]))
-        if _collapse(str(ev["quote"])) not in passage:
+        passage = collapse(" ".join(lines[first - 1 : last]))
+        if collapse(str(ev["quote"])) not in passage:
             misplaced.append((first, ev["quote"]))
     assert count > 50
     assert misplaced == []

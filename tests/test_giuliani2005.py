@@ -17,7 +17,6 @@ seed are skipped where the shared folder is absent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+
+from tests.casestudy_checks import collapse, evidence_items
 
 ROOT = Path(__file__).resolve().parent.parent
 CASESTUDY = ROOT / "gvcgraph" / "casestudies" / "giuliani2005.yaml"
@@ -137,27 +138,6 @@ COMPUTED_FROM = {"ce_index": "ce_index_formula"}
 
 
 # ------------------------------------------------------------------ helpers
-def collapse(text: str) -> str:
-    """``text`` with every run of whitespace replaced by one space, trimmed."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def evidence_items(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every evidence mapping anywhere in ``node``, with a readable path to it."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            here = f"{path}.{key}" if path else str(key)
-            if key == "evidence":
-                items = value if isinstance(value, list) else [value]
-                for i, item in enumerate(items):
-                    yield f"{here}[{i}]", item
-            else:
-                yield from evidence_items(value, here)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from evidence_items(value, f"{path}[{i}]")
-
-
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
