@@ -339,7 +339,7 @@ def template(out: Path) -> None:
     click.echo(f"wrote {out}")
 
 
-def _register_optional() -> None:
+def _register_commands() -> None:
     """Attach the commands that live in their own modules."""
     import importlib
 
@@ -354,4 +354,4 @@ def _register_optional() -> None:
         main.add_command(getattr(importlib.import_module(module), name))
 
 
-_register_optional()
+_register_commands()

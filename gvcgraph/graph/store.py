@@ -406,19 +406,31 @@ def derive_updates() -> list[str]:
     ]
 
 
+PARAMS_MARKER = "# @params"
+"""A comment line in a query's ``WHERE`` group where :func:`with_values` puts the bindings."""
+
+
 def with_values(sparql: str, bindings: Mapping[str, Any]) -> str:
-    """Bind variables by appending a SPARQL ``VALUES`` clause of RDF terms to the query.
+    """Bind variables with a SPARQL ``VALUES`` block of RDF terms.
 
     The values are RDF terms serialised by pyoxigraph (IRIs in ``<>``, literals quoted and
     escaped), never user text pasted into the query, so a value cannot change the query's
-    structure. ``VALUES`` at the end of a query applies to the whole query (SPARQL 1.1, 18.2.4.3).
+    structure. The block replaces the query's ``# @params`` line when it has one: inside the
+    ``WHERE`` group, so that ``FILTER`` sees the values. Otherwise it is appended after the
+    query, where it is joined with the results of the whole query (SPARQL 1.1, 18.2.4.3).
     """
     names = list(bindings)
     for name in names:
         if not name.isidentifier():
             raise QueryError(f"invalid parameter name {name!r}")
     row = " ".join(str(to_oxigraph_term(bindings[n])) for n in names)
-    return f"{sparql}\nVALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}"
+    block = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}"
+    lines = sparql.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == PARAMS_MARKER:
+            lines[i] = line[: len(line) - len(line.lstrip())] + block
+            return "\n".join(lines) + "\n"
+    return f"{sparql}\n{block}"
 
 
 def _graph_to_ntriples(graph: Graph) -> str:

@@ -42,7 +42,7 @@ Binding. A query with parameters holds one line ``# @params`` at the start of it
 serialised by pyoxigraph (IRIs validated, literals quoted and escaped). User text is never
 pasted into the query: a crafted value stays one literal (or is rejected as a bad IRI or id)
 and cannot change the query's structure. The block sits *inside* the ``WHERE`` group rather
-than after the query (the way :func:`gvcgraph.graph.store.with_values` binds), because a
+than after the query (:func:`gvcgraph.graph.store.with_values` does both), because a
 trailing ``VALUES`` is joined after the ``WHERE`` clause has been evaluated, so ``FILTER``
 comparisons (``?tier >= ?min_tier``, as-of dates) would not see the values. Without the
 marker line (``gvcgraph query -f FILE.rq``) the parameters stay unbound.
@@ -80,11 +80,11 @@ from typing import Any
 import pandas as pd
 import pyoxigraph as ox
 
-from gvcgraph.graph.store import KnowledgeGraph, QueryError
+from gvcgraph.graph.store import PARAMS_MARKER, KnowledgeGraph, QueryError, with_values
 from gvcgraph.ontology import terms
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-MARKER = "# @params"
+MARKER = PARAMS_MARKER
 """The line of a query that the ``VALUES`` block of its parameters replaces."""
 
 BASE_TYPES = ("iri", "entity", "string", "integer", "decimal", "date")
@@ -393,16 +393,9 @@ def build_sparql(query: NamedQuery, bindings: Mapping[str, ox.NamedNode | ox.Lit
     for name in bindings:
         if not PARAM_NAME.fullmatch(name):
             raise QueryLibraryError(f"invalid parameter name {name!r}")
-    names = " ".join(f"?{n}" for n in bindings)
-    row = " ".join(str(term) for term in bindings.values())
-    block = f"VALUES ({names}) {{ ({row}) }}"
-    lines = query.sparql.splitlines()
-    for i, line in enumerate(lines):
-        if line.strip() == MARKER:
-            indent = line[: len(line) - len(line.lstrip())]
-            lines[i] = indent + block
-            return "\n".join(lines) + "\n"
-    raise QueryLibraryError(f"query {query.name!r} has no '{MARKER}' line to bind parameters")
+    if not any(line.strip() == MARKER for line in query.sparql.splitlines()):
+        raise QueryLibraryError(f"query {query.name!r} has no '{MARKER}' line to bind parameters")
+    return with_values(query.sparql, bindings)
 
 
 def run_query(
