@@ -176,8 +176,8 @@ def _convert(
                     )
                 )
                 continue
-            loc.set((*path, key), key_line, f"line {key_line}")
             out[key] = _convert(value_node, (*path, key), loc, loader, errors)
+            # a field's place is its key's line (the value's own node may start elsewhere)
             loc.set((*path, key), key_line, f"line {key_line}")
         return out
     if isinstance(node, yaml.SequenceNode):

@@ -274,8 +274,6 @@ def _tables_to_document(
             items.append(item)
             ident = item.get("id") or f"{name}-{i + 1}"
             record_paths[str(ident)] = path
-            if spec.classes or spec.entity_like:
-                record_paths[str(ident)] = path
         doc[name] = items
 
     # nested policy records
