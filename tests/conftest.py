@@ -8,6 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from gvcgraph.graph.store import KnowledgeGraph
+from gvcgraph.graph.storedir import StoreDirectory
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_YAML = DATA / "sample-case.yaml"
@@ -16,11 +17,12 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def canonical_dump(store_dir: Path) -> list[str]:
-    """Every quad of an on-disk store as sorted N-Quads lines (content, not bytes on disk)."""
-    store = ox.Store.read_only(str(store_dir))
-    lines = sorted(ox.serialize(store, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines())
-    del store
-    return lines
+    """Every quad of an on-disk store's current version as sorted N-Quads lines (content, not
+    bytes on disk); read without gvcgraph's own opening code, which may write."""
+    snapshot = StoreDirectory(store_dir).open_snapshot()
+    data = ox.serialize(snapshot.store, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    snapshot.close()
+    return sorted(data.splitlines())
 
 
 @pytest.fixture

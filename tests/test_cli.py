@@ -132,11 +132,24 @@ def test_ingest_needs_a_store() -> None:
     assert "give --store" in result.output
 
 
-def test_store_in_use_gives_a_clear_message(sample_store: Path) -> None:
+def test_store_being_written_reads_old_version_and_second_writer_gets_a_clear_message(
+    sample_store: Path,
+) -> None:
     holder = KnowledgeGraph(sample_store)
+    runner = CliRunner()
     try:
-        result = CliRunner().invoke(main, ["info", "--store", str(sample_store)])
+        with holder.writing() as store:
+            store.update("DROP GRAPH <https://w3id.org/gvcgraph/graph/source/sample-harness>")
+            reading = runner.invoke(main, ["info", "--store", str(sample_store)])
+            writing = runner.invoke(
+                main,
+                ["remove", "sample-harness", "--store", str(sample_store)],
+                env={"GVCGRAPH_LOCK_TIMEOUT": "0.3"},
+            )
     finally:
         holder.close()
-    assert result.exit_code == 2, result.output
-    assert "in use by another process" in result.output
+    assert reading.exit_code == 0, reading.output
+    assert "sample-harness" in reading.output  # the published version, not the one being written
+    assert writing.exit_code == 2, writing.output
+    assert "is being written by process" in writing.output
+    assert "GVCGRAPH_LOCK_TIMEOUT" in writing.output

@@ -1,6 +1,7 @@
-"""Edge-list ingest: small CSVs with results worked out by hand, both write paths (one
-transaction, bulk load), the derived graph, re-ingest, interrupted loads, and bad input
-(clear message naming row and column, exit status 1, store unchanged)."""
+"""Edge-list ingest: small CSVs with results worked out by hand, every write path (on disk a
+bulk load into a new store version; in memory one transaction or a bulk load), the derived
+graph, re-ingest, a failure while writing, and bad input (clear message naming row and column,
+exit status 1, store unchanged). Killed ingests: tests/test_crash_safety.py."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from gvcgraph.cli import main
-from gvcgraph.graph.store import KnowledgeGraph
+from gvcgraph.graph.store import KnowledgeGraph, StoreError
 from gvcgraph.ingest import edgelist as el
 from gvcgraph.ingest.edgelist import entity_id, load_edgelist
 from gvcgraph.ingest.errors import InputError
 from gvcgraph.ingest.to_rdf import decimal_literal
 from gvcgraph.ontology import terms
-from tests.conftest import canonical_dump
+from tests.conftest import SAMPLE_YAML, canonical_dump
 
 LINKS = """source,target,relation,share,date,end_date,evidence,source_country
 Robert Bosch GmbH,oem-a,supplies,,1995,,"Bosch sells harnesses to A, since 1995",DE
@@ -92,13 +93,31 @@ def test_parse_mapping() -> None:
 # ---------------------------------------------------------------------------------- content
 
 
-@pytest.fixture(params=["transaction", "bulk"])
-def loaded(request: pytest.FixtureRequest, tmp_path: Path) -> KnowledgeGraph:
-    """The six-row edge list in an on-disk store, through either write path."""
-    kg = KnowledgeGraph(tmp_path / "store")
-    limit = el.ATOMIC_MAX_ROWS if request.param == "transaction" else 0
-    summary = load_edgelist(kg, _csv(tmp_path, LINKS), progress=False, atomic_max_rows=limit)
-    assert summary.mode == ("one transaction" if limit else "bulk load")
+WRITE_PATHS = {
+    "disk": "bulk load into a new store version",
+    "memory-transaction": "one transaction",
+    "memory-bulk": "bulk load",
+}
+
+
+def _graph_for(path_kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KnowledgeGraph:
+    """A graph whose edge-list loads take the write path ``path_kind`` (see WRITE_PATHS)."""
+    monkeypatch.setattr(el, "TRANSACTION_MAX_BYTES", 0 if path_kind == "memory-bulk" else 2**24)
+    return KnowledgeGraph(tmp_path / "store" if path_kind == "disk" else None)
+
+
+def _nquads(kg: KnowledgeGraph) -> list[str]:
+    return sorted(kg.dump("nq", include_ontology=True).decode("utf-8").splitlines())
+
+
+@pytest.fixture(params=list(WRITE_PATHS))
+def loaded(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> KnowledgeGraph:
+    """The six-row edge list, through each write path."""
+    kg = _graph_for(request.param, tmp_path, monkeypatch)
+    summary = load_edgelist(kg, _csv(tmp_path, LINKS), progress=False)
+    assert summary.mode == WRITE_PATHS[request.param]
     yield kg
     kg.close()
 
@@ -213,25 +232,32 @@ def test_derived_shortcuts(loaded: KnowledgeGraph) -> None:
     )
 
 
-@pytest.mark.parametrize("limit", [el.ATOMIC_MAX_ROWS, 0], ids=["transaction", "bulk"])
-def test_derived_graph_equals_the_rules(tmp_path: Path, sample_store: Path, limit: int) -> None:
-    """The shortcut edges streamed with the facts are exactly what the SPARQL rules give,
-    on a store that already holds a case study."""
+@pytest.mark.parametrize("path_kind", list(WRITE_PATHS))
+def test_derived_graph_equals_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path_kind: str
+) -> None:
+    """The shortcut edges written with the facts are exactly what the SPARQL rules give,
+    on a graph that already holds a case study."""
     path = _csv(tmp_path, LINKS)
-    with KnowledgeGraph(sample_store) as kg:
-        load_edgelist(kg, path, progress=False, atomic_max_rows=limit)
-    loaded = canonical_dump(sample_store)
-    with KnowledgeGraph(sample_store) as kg:
+    with _graph_for(path_kind, tmp_path, monkeypatch) as kg:
+        kg.ingest([SAMPLE_YAML])
+        load_edgelist(kg, path, progress=False)
+        loaded = _nquads(kg)
         kg.rederive()
-    assert canonical_dump(sample_store) == loaded
+        assert _nquads(kg) == loaded
 
 
-def test_both_write_paths_give_the_same_store(tmp_path: Path) -> None:
+def test_every_write_path_gives_the_same_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _csv(tmp_path, LINKS)
-    for name, limit in (("a", el.ATOMIC_MAX_ROWS), ("b", 0)):
-        with KnowledgeGraph(tmp_path / name) as kg:
-            load_edgelist(kg, path, progress=False, atomic_max_rows=limit)
-    assert canonical_dump(tmp_path / "a") == canonical_dump(tmp_path / "b")
+    dumps = []
+    for kind in WRITE_PATHS:
+        with _graph_for(kind, tmp_path / kind, monkeypatch) as kg:
+            load_edgelist(kg, path, progress=False)
+            dumps.append(_nquads(kg))
+    assert dumps[0] == dumps[1] == dumps[2]
+    assert any("graph/derived>" in line for line in dumps[0])
 
 
 def test_shapes_hold(loaded: KnowledgeGraph) -> None:
@@ -325,16 +351,20 @@ def test_cli_reingest_replaces(tmp_path: Path) -> None:
         assert not kg.ask("ASK { ?x gvc:shareExact 51 }")
 
 
-def test_bulk_reingest_replaces_and_rederives(tmp_path: Path) -> None:
+@pytest.mark.parametrize("path_kind", ["disk", "memory-bulk"])
+def test_bulk_reingest_replaces_and_rederives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path_kind: str
+) -> None:
     path = _csv(tmp_path, LINKS)
-    with KnowledgeGraph(tmp_path / "store") as kg:
-        load_edgelist(kg, path, progress=False, atomic_max_rows=0)
+    with _graph_for(path_kind, tmp_path, monkeypatch) as kg:
+        load_edgelist(kg, path, progress=False)
         path.write_text(LINKS.replace("51.0", "40"), encoding="utf-8")
-        load_edgelist(kg, path, progress=False, atomic_max_rows=0)
+        load_edgelist(kg, path, progress=False)
+        replaced = _nquads(kg)
         assert not kg.ask("ASK { id:group-c gvc:controls id:harness-b }")
     with KnowledgeGraph(tmp_path / "fresh") as kg:
         load_edgelist(kg, path, progress=False)
-    assert canonical_dump(tmp_path / "store") == canonical_dump(tmp_path / "fresh")
+        assert _nquads(kg) == replaced
 
 
 def test_name_collisions_are_merged_with_a_warning(tmp_path: Path) -> None:
@@ -491,53 +521,26 @@ def test_all_problems_at_once_but_bounded(tmp_path: Path, sample_store: Path) ->
 # ---------------------------------------------------------------------------------- failures
 
 
-@pytest.mark.parametrize("limit", [el.ATOMIC_MAX_ROWS, 0], ids=["transaction", "bulk"])
+@pytest.mark.parametrize("path_kind", ["disk", "memory-bulk"])
 def test_failure_while_writing_leaves_the_store_as_it_was(
-    tmp_path: Path, sample_store: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path_kind: str
 ) -> None:
-    real = el.edgelist_quads
+    """The bulk loader fails after writing part of the data (a full disk): nothing stays."""
 
-    def failing(*args: object, **kwargs: object):
-        for n, q in enumerate(real(*args, **kwargs)):  # type: ignore[arg-type]
-            if n == 20:
-                raise OSError("No space left on device")
-            yield q
+    def failing(store: ox.Store, spool: Path) -> None:
+        half = spool.read_bytes().splitlines(keepends=True)
+        store.bulk_load(input=b"".join(half[: len(half) // 2]), format=ox.RdfFormat.N_QUADS)
+        raise OSError("No space left on device")
 
-    monkeypatch.setattr(el, "edgelist_quads", failing)
-    before = canonical_dump(sample_store)
-    result = _ingest(_csv(tmp_path, LINKS), sample_store)
-    assert result.exit_code != 0
-    with KnowledgeGraph(sample_store) as kg, pytest.raises(Exception, match="No space left"):
-        load_edgelist(kg, _csv(tmp_path, LINKS), progress=False, atomic_max_rows=limit)
-    assert canonical_dump(sample_store) == before
-
-
-def test_killed_bulk_load_is_undone_by_the_next_ingest(tmp_path: Path, sample_store: Path) -> None:
-    """Simulate a process killed half-way through a bulk load: marker and part of the facts
-    (with their shortcut edges) are in the store; the next ingest removes them."""
-    before = canonical_dump(sample_store)
-    path = _csv(tmp_path, LINKS)
-    with KnowledgeGraph(sample_store) as kg:
-        plan = el.scan_edgelist(path)
-        target = terms.source_graph("links")
-        kg._update(
-            f"INSERT DATA {{ GRAPH <{el.pending_graph('links')}> {{ <{target}> "
-            f'<{terms.DCTERMS.modified}> "2025-01-01T00:00:00Z" }} }}'
-        )
-        quads = list(el.edgelist_quads(plan, target))
-        kg.store.bulk_extend(quads[: len(quads) // 2])
-        assert kg.ask("ASK { ?s gvc:suppliesTo ?o }")
-    with KnowledgeGraph(sample_store) as kg:
-        assert el.recover_interrupted(kg) == ["links"]
-        assert el.recover_interrupted(kg) == []
-    assert canonical_dump(sample_store) == before
-    other = _csv(tmp_path, "source,target\nx,y\n", "other.csv")
-    with KnowledgeGraph(sample_store) as kg:
-        kg._update(
-            f"INSERT DATA {{ GRAPH <{el.pending_graph('links')}> {{ <{target}> "
-            f'<{terms.DCTERMS.modified}> "2025-01-01T00:00:00Z" }} }}'
-        )
-        kg.store.bulk_extend(quads[:10])
-        load_edgelist(kg, other, progress=False)
-        assert kg.source_ids() == ["other", "sample-harness"]
-        assert not kg.store.contains_named_graph(ox.NamedNode(el.pending_graph("links")))
+    with _graph_for(path_kind, tmp_path, monkeypatch) as kg:
+        kg.ingest([SAMPLE_YAML])
+        before = _nquads(kg)
+        monkeypatch.setattr(el, "_bulk_load", failing)
+        with pytest.raises(StoreError, match=r"No space left on device.*as it was"):
+            load_edgelist(kg, _csv(tmp_path, LINKS), progress=False)
+        assert _nquads(kg) == before
+    if path_kind == "disk":
+        assert [p.name for p in (tmp_path / "store").glob("*.tmp")] == []
+        result = _ingest(_csv(tmp_path, LINKS), tmp_path / "store")
+        assert result.exit_code == 2 and "No space left on device" in result.output
+        assert "Traceback" not in result.output

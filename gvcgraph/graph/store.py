@@ -16,18 +16,22 @@ Layout of the dataset:
 
 Queries see the union of all named graphs as their default graph.
 
-Atomicity: an ingest is validated completely before anything is written; then the removal of
-the old source graph, the insertion of the new one and the recomputation of the derived graph
-are one SPARQL update, which Oxigraph applies in a single transaction: it completes, or the
-store is left exactly as it was.
+Atomicity: an ingest is validated completely before anything is written. In memory, the
+removal of the old source graph, the insertion of the new one and the recomputation of the
+derived graph are one SPARQL update, which Oxigraph applies in a single transaction. On disk,
+every write goes to a private copy of the current version that is published by one atomic
+file replacement (:mod:`gvcgraph.graph.storedir`): a write completes or leaves the store
+exactly as it was, even when the process is killed, and readers in other processes see the old
+or the new version, never a mix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -41,6 +45,7 @@ from rdflib.term import BNode as RBNode
 from rdflib.term import Node
 from rdflib.term import URIRef as RURIRef
 
+from gvcgraph.graph.storedir import Snapshot, StoreDirectory, StoreLayoutError, WriteSession
 from gvcgraph.ingest.errors import InputError, Problem
 from gvcgraph.ontology import terms
 
@@ -98,6 +103,9 @@ class KnowledgeGraph:
     def __init__(self, location: str | Path | None = None):
         self.url: str | None = None
         self.location: Path | None = None
+        self._dir: StoreDirectory | None = None
+        self._snapshot: Snapshot | None = None
+        self._session: WriteSession | None = None
         if isinstance(location, str) and location.startswith(("http://", "https://")):
             from gvcgraph.graph.remote import RemoteStore
 
@@ -109,8 +117,10 @@ class KnowledgeGraph:
                 if self.location is None:
                     self.store = ox.Store()
                 else:
-                    self.location.mkdir(parents=True, exist_ok=True)
-                    self.store = ox.Store(str(self.location))
+                    self._dir = StoreDirectory(self.location)
+                    self._snapshot = self._dir.open_snapshot()
+                    self.store = self._snapshot.store
+                    self._dir.collect_garbage()
             except OSError as exc:
                 raise StoreError(_store_open_message(self.location, exc)) from None
         self._prefixes = _prefix_map()
@@ -148,6 +158,15 @@ class KnowledgeGraph:
             graph, ox.NamedNode("http://purl.org/dc/terms/hasVersion"), ox.Literal(version), graph
         )
         if marker in self.store:
+            return
+        if self._dir is not None and self._session is None:
+            # A reader must not wait for a long ingest to refresh the ontology: try the write
+            # lock without waiting, and read with the ontology as it is if it is busy.
+            try:
+                with self.writing(timeout=0):
+                    self._ensure_ontology()
+            except StoreError:
+                pass
             return
         data = io.BytesIO()
         for path in files:
@@ -206,12 +225,85 @@ class KnowledgeGraph:
         self._update(" ;\n".join(derive_updates()))
 
     def _update(self, update: str) -> None:
+        with self.writing() as store:
+            try:
+                store.update(update, prefixes=self._prefixes)
+            except SyntaxError as exc:
+                raise QueryError(f"SPARQL update syntax error: {exc}") from None
+            except OSError as exc:
+                raise StoreError(f"the store could not be written: {exc}") from None
+
+    @contextlib.contextmanager
+    def writing(self, timeout: float | None = None) -> Iterator[Any]:
+        """A block whose writes are published together, or not at all; yields the store.
+
+        On disk the block works on a private copy of the current version, published when the
+        block ends normally and discarded when it raises (or the process dies): the store is
+        then exactly as before, and other processes read the old version until the switch.
+        Inside the block, :attr:`store` is the copy, so reads see the block's own writes, and
+        the copy may be written without transactions (``bulk_extend``, ``bulk_load``). Blocks
+        nest: an inner block joins the outer one. In memory and on a remote store each update
+        is its own transaction and the block only groups them.
+
+        Parameters
+        ----------
+        timeout:
+            Seconds to wait for another process that is writing the same store (default:
+            ``$GVCGRAPH_LOCK_TIMEOUT`` or 600); then :class:`StoreError`.
+        """
+        if self._dir is None or self._session is not None:
+            yield self.store
+            return
         try:
-            self.store.update(update, prefixes=self._prefixes)
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL update syntax error: {exc}") from None
+            session = self._dir.begin_write(timeout)
         except OSError as exc:
-            raise StoreError(f"the store could not be written: {exc}") from None
+            raise StoreError(_store_open_message(self.location, exc)) from None
+        self._session, previous = session, self.store
+        self.store = session.store
+        try:
+            yield session.store
+        except BaseException:
+            self._session, self.store = None, previous
+            self._dir.abort(session)
+            raise
+        self._session = None
+        try:
+            self._dir.commit(session)
+        except OSError as exc:
+            self.store = previous
+            raise StoreError(f"the store {self.location} could not be written: {exc}") from None
+        self._reopen()
+
+    def _reopen(self) -> None:
+        """Read the current version (after a write, or when another process published one)."""
+        assert self._dir is not None
+        if self._snapshot is not None:
+            self._snapshot.close()
+        self.store = None
+        try:
+            self._snapshot = self._dir.open_snapshot()
+        except OSError as exc:
+            raise StoreError(_store_open_message(self.location, exc)) from None
+        self.store = self._snapshot.store
+        self._dir.collect_garbage()
+
+    @property
+    def version(self) -> str | None:
+        """The on-disk version this graph reads (``v000007``); None in memory or remote."""
+        return self._snapshot.version if self._snapshot is not None else None
+
+    def refresh(self) -> bool:
+        """Move to the store's current version if another process published a newer one.
+
+        Long-running readers (``gvcgraph serve``) call it between requests; each request then
+        sees one whole version. Returns whether the graph moved.
+        """
+        if self._dir is None or self._session is not None or self.store is None:
+            return False
+        if self._dir.head() == self.version:
+            return False
+        self._reopen()
+        return True
 
     # ------------------------------------------------------------------ reading
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Any:
@@ -303,6 +395,9 @@ class KnowledgeGraph:
         """
         if self.location is not None:
             self.store = None  # type: ignore[assignment]
+            if self._snapshot is not None:
+                self._snapshot.close()
+                self._snapshot = None
 
     def __enter__(self) -> KnowledgeGraph:
         return self
@@ -497,10 +592,6 @@ def to_oxigraph_term(value: Any) -> Any:
 
 
 def _store_open_message(location: Path | None, exc: OSError) -> str:
-    text = str(exc)
-    if "lock" in text.lower():
-        return (
-            f"the store {location} is in use by another process (a running ingest or "
-            "server); wait for it to finish or stop it, then try again"
-        )
-    return f"cannot open the store {location}: {text}"
+    if isinstance(exc, StoreLayoutError):
+        return str(exc)
+    return f"cannot open the store {location}: {exc}"

@@ -43,28 +43,29 @@ row's line in the file, ``oa:exact`` the quote), so the facts satisfy the SHACL 
 
 How it runs, and why (the scale target is about 4 million rows and 1 million firms):
 
-1. Pass 1 streams the file and checks every row, collecting every problem (the first
-   :data:`MAX_LISTED` are listed, the rest counted); it keeps one small record per actor
-   (memory grows with the number of actors, not of rows). Any error: :class:`InputError`, and
-   the store is not touched.
-2. Pass 2 streams the file again as pyoxigraph quads (a generator, never an rdflib graph),
-   with the shortcut edges of the derived graph computed on the way (:func:`edgelist_quads`).
-3. Writing: up to :data:`ATOMIC_MAX_ROWS` rows, one SPARQL update replaces the source graph
-   and updates the derived graph in one transaction. Larger files are bulk-loaded
-   (``Store.bulk_extend``) between a "pending" marker and its removal, because Oxigraph's
-   transactions on disk cost 5 to 10 times more per quad than its bulk loader and keep every
-   write in memory until the commit (a staging graph moved into place in one transaction
-   took 200 s and 4 GB for 100,000 rows; see ``benchmarks/bench_edgelist.py``). A failure
-   removes the partial load; a killed process leaves the marker, and the next ingest removes
-   the partial load (:func:`recover_interrupted`).
+1. One pass streams the file, checks every row and collects every problem (the first
+   :data:`MAX_LISTED` are listed, the rest counted), keeping one small record per actor
+   (memory grows with the number of actors, not of rows). While the file is good, each row's
+   RDF is written as N-Quads text to a spool file (:class:`NQuadsWriter`), with the shortcut
+   edges of the derived graph computed on the way; actors are written at the end. Any error:
+   :class:`InputError`, and the store is not touched.
+2. The spool is loaded with Oxigraph's bulk loader, which parses N-Quads on several threads
+   and costs 5 to 10 times less per quad than its transactions, in bounded memory. On disk it
+   loads into a private copy of the store that one atomic switch publishes
+   (:mod:`gvcgraph.graph.storedir`): a failure or a killed process leaves the store exactly
+   as it was, and readers see the old version until the switch. See :func:`load_edgelist`
+   for memory and remote stores, and ``BENCHMARKS.md`` for the figures.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import os
 import re
 import sys
+import tempfile
 import time
 import unicodedata
 from collections import Counter
@@ -72,7 +73,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -572,40 +573,50 @@ class _RowParser:
         return ok
 
 
-# ---------------------------------------------------------------------------------- pass 1
+# ---------------------------------------------------------------------------------- reading
 
 
-def scan_edgelist(
+@dataclass
+class _Scan:
+    """An edge list being read: its plan, problems, reader and remaining records."""
+
+    plan: EdgeListPlan
+    problems: _Problems
+    reader: _Reader
+    records: Iterator[tuple[int, list[str]]]
+    header_line: int
+
+    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[_Row]:
+        """Check every remaining row; yield the good ones (problems are collected)."""
+        plan, reader = self.plan, self.reader
+        parser = _RowParser(plan, self.problems)
+        for line, fields in self.records:
+            row = parser.parse(line, fields)
+            plan.rows += 1
+            if row is not None:
+                plan.relations[row.link_type or row.relation] += 1
+                yield row
+            if progress is not None and plan.rows % 16384 == 0:
+                progress(reader.bytes_read)
+        if progress is not None:
+            progress(reader.bytes_read)
+
+    def finish(self) -> EdgeListPlan:
+        """Raise :class:`InputError` with every problem, or return the plan with its warnings."""
+        if self.plan.rows == 0:
+            self.problems.error(
+                self.header_line, "header", "", "the file has a header but no data rows"
+            )
+        self.problems.raise_if_errors()
+        self.plan.warnings = self.problems.warning_list()
+        return self.plan
+
+
+def _open_scan(
     path: str | Path,
-    mapping: str | Mapping[str, str | None] | None = None,
-    source_id: str | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> EdgeListPlan:
-    """Pass 1: read the whole file and check every row; nothing is written anywhere.
-
-    Parameters
-    ----------
-    path:
-        The CSV (comma, semicolon, tab or ``|`` separated; UTF-8; header on the first line).
-    mapping:
-        ``--map`` text or a dict field -> column (see the module docstring).
-    source_id:
-        Id of the source; default: a slug of the file name.
-    progress:
-        Called now and then with the number of bytes read so far.
-
-    Returns
-    -------
-    EdgeListPlan
-        The columns, counts and actors, for :func:`edgelist_quads`.
-
-    Raises
-    ------
-    InputError
-        With every problem found (the first :data:`MAX_LISTED` errors, and a count of the
-        rest): a missing column, a non-numeric or out-of-range share, a bad date, an unknown
-        relation, an empty cell, an empty file.
-    """
+    mapping: str | Mapping[str, str | None] | None,
+    source_id: str | None,
+) -> _Scan:
     path = Path(path)
     name = str(path)
     explicit = parse_mapping(mapping)
@@ -642,24 +653,44 @@ def scan_edgelist(
     plan.columns = _resolve_columns(header, explicit, problems)
     if problems.errors:
         problems.raise_if_errors()
-    parser = _RowParser(plan, problems)
-    for line, fields in records:
-        row = parser.parse(line, fields)
-        plan.rows += 1
-        if row is not None:
-            plan.relations[row.link_type or row.relation] += 1
-        if progress is not None and plan.rows % 16384 == 0:
-            progress(reader.bytes_read)
-    if progress is not None:
-        progress(reader.bytes_read)
-    if plan.rows == 0:
-        problems.error(header_line, "header", "", "the file has a header but no data rows")
-    problems.raise_if_errors()
-    plan.warnings = problems.warning_list()
-    return plan
+    return _Scan(plan, problems, reader, records, header_line)
 
 
-# ---------------------------------------------------------------------------------- pass 2
+def scan_edgelist(
+    path: str | Path,
+    mapping: str | Mapping[str, str | None] | None = None,
+    source_id: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> EdgeListPlan:
+    """Read the whole file and check every row; nothing is written anywhere.
+
+    Parameters
+    ----------
+    path:
+        The CSV (comma, semicolon, tab or ``|`` separated; UTF-8; header on the first line).
+    mapping:
+        ``--map`` text or a dict field -> column (see the module docstring).
+    source_id:
+        Id of the source; default: a slug of the file name.
+    progress:
+        Called now and then with the number of bytes read so far.
+
+    Returns
+    -------
+    EdgeListPlan
+        The columns, counts, actors and warnings.
+
+    Raises
+    ------
+    InputError
+        With every problem found (the first :data:`MAX_LISTED` errors, and a count of the
+        rest): a missing column, a non-numeric or out-of-range share, a bad date, an unknown
+        relation, an empty cell, an empty file.
+    """
+    scan = _open_scan(path, mapping, source_id)
+    for _ in scan.rows(progress):
+        pass
+    return scan.finish()
 
 
 def mark_known_actors(kg: Any, plan: EdgeListPlan, target: str) -> int:
@@ -690,202 +721,198 @@ def mark_known_actors(kg: Any, plan: EdgeListPlan, target: str) -> int:
     return marked
 
 
+# ---------------------------------------------------------------------------------- RDF
+
+
 @dataclass
 class QuadCounts:
-    """Quads produced by :func:`edgelist_quads`: in the source graph and in the derived graph."""
+    """Quads written by :class:`NQuadsWriter`: in the source graph and in the derived graph."""
 
     source: int = 0
     derived: int = 0
 
 
-def edgelist_quads(
-    plan: EdgeListPlan,
-    graph: str,
-    *,
-    derived: bool = True,
-    counts: QuadCounts | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[ox.Quad]:
-    """Pass 2: the quads of a checked edge list, streamed.
+_NQ_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f]')
+_NQ_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
-    Parameters
-    ----------
-    plan:
-        The result of :func:`scan_edgelist`; its ``entities`` are consumed (each actor's
-        triples are emitted the first time it appears).
-    graph:
-        IRI of the named graph for the source's facts.
-    derived:
-        Also emit the shortcut edges the rules of ``graph/rules/*.ru`` derive from these
-        facts, in ``graph/derived`` (``gvc:suppliesTo``/``suppliedBy``,
-        ``directlyOwnedBy``/``directlyOwns``, ``controlledBy``/``controls`` for control and
-        for holdings above 50 %, ``gvc:memberOf``), so that a first ingest needs no
-        rematerialisation. The test suite checks that they equal what the rules give.
-    counts:
-        Filled with the number of quads emitted per graph.
-    progress:
-        Called now and then with the number of bytes read.
+
+def _nq_string(text: str) -> str:
+    """An N-Quads string literal (quotes, backslashes and control characters escaped)."""
+    if _NQ_SPECIAL.search(text):
+        text = _NQ_SPECIAL.sub(
+            lambda m: _NQ_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04X}"), text
+        )
+    return f'"{text}"'
+
+
+class NQuadsWriter:
+    """Writes the RDF of an edge list as N-Quads text: the one mapping from rows to triples.
+
+    Each row becomes one qualified fact ``id/doc/<source>/row-<line>`` with its evidence (see
+    the module docstring); with ``derived``, also the shortcut edges the rules of
+    ``graph/rules/*.ru`` derive from it, in ``graph/derived`` (``gvc:suppliesTo``/
+    ``suppliedBy``, ``directlyOwns``/``directlyOwnedBy``, ``controls``/``controlledBy`` for
+    control and for holdings above 50 %, ``gvc:memberOf``), so that a first load needs no
+    rematerialisation (the tests check that they equal what the rules give). Actors are
+    written last (:meth:`actors`), when every row has said what it knows of them.
+
+    Text, not pyoxigraph objects: formatting a line costs a fraction of building four term
+    objects per quad, and Oxigraph's bulk loader parses a file of N-Quads on several threads.
     """
-    counts = counts if counts is not None else QuadCounts()
-    g = ox.NamedNode(graph)
-    dg = ox.NamedNode(str(terms.DERIVED_GRAPH))
-    nn = ox.NamedNode
-    lit = ox.Literal
-    quad = ox.Quad
-    a = nn(str(RDF.type))
-    xsd_integer, xsd_date = nn(str(XSD.integer)), nn(str(XSD.date))
-    xsd_decimal = nn(str(XSD.decimal))
-    was_derived, has_source = nn(str(PROV.wasDerivedFrom)), nn(str(OA.hasSource))
-    line_p = nn(str(GVC.line))
-    evidence_c, selector_c = nn(str(GVC.Evidence)), nn(str(OA.TextQuoteSelector))
-    has_selector, exact = nn(str(OA.hasSelector)), nn(str(OA.exact))
-    share_p, link_type_p = nn(str(GVC.shareExact)), nn(str(GVC.linkType))
-    valid_from, valid_to = nn(str(GVC.validFrom)), nn(str(GVC.validTo))
-    from_prec, to_prec = nn(str(GVC.validFromPrecision)), nn(str(GVC.validToPrecision))
-    precision = {p: nn(terms.concept_iri("date-precision", p)) for p in ("year", "month", "day")}
-    label_p, country_p = nn(str(SKOS.prefLabel)), nn(str(GVC.country))
-    roles = {rel: (nn(c), nn(s), nn(t)) for rel, (c, s, t) in _ROLES.items()}
-    link_types = {k: nn(v) for k, v in codes("link-type").items()}
-    classes = {
-        k: nn(terms.expand(v)) for k, v in load_schema().sections["entities"].classes.items()
-    }
-    firm = classes["firm"]
-    # shortcut predicates (forward: source end -> target end; backward: target -> source)
-    shortcuts: dict[str, tuple[ox.NamedNode | None, ox.NamedNode | None]] = {
-        "supplies": (nn(str(GVC.suppliesTo)), nn(str(GVC.suppliedBy))),
-        "owns": (nn(str(GVC.directlyOwns)), nn(str(GVC.directlyOwnedBy))),
-        "controls": (nn(str(GVC.controls)), nn(str(GVC.controlledBy))),
-        "member-of": (nn(str(GVC.memberOf)), None),
-        "link": (None, None),
-    }
-    controls, controlled_by = shortcuts["controls"]
-    fifty = Decimal(50)
-    entity_prefix = terms.entity_iri("")
-    fact_prefix = terms.fact_iri(plan.source_id, "row-")
-    ev_prefix = terms.fact_iri(plan.source_id, "ev/row-")
 
-    doc = nn(terms.document_iri(plan.source_id))
-    head = [
-        quad(doc, a, nn(str(GVC.SourceDocument)), g),
-        quad(doc, nn(str(GVC.sourceId)), lit(plan.source_id), g),
-        quad(doc, nn(str(DCTERMS.title)), lit(f"Edge list {plan.path.name}"), g),
-        quad(doc, nn(str(GVC.fileName)), lit(plan.path.name), g),
-        quad(doc, nn(str(GVC.sourceType)), nn(codes("source-type")["database"]), g),
-    ]
-    counts.source += len(head)
-    yield from head
+    def __init__(self, plan: EdgeListPlan, graph: str, out: IO[str], derived: bool = True):
+        self.plan, self.out, self.derived = plan, out, derived
+        self.counts = QuadCounts()
 
-    entities = plan.entities
-    reader = _Reader(plan.path, plan.delimiter, None)
-    records = reader.records()
+        def iri(value: object) -> str:
+            return f"<{value}>"
+
+        self.g = f" <{graph}> .\n"
+        self.dg = f" <{terms.DERIVED_GRAPH}> .\n"
+        self.a = iri(RDF.type)
+        self.was_derived, self.has_source = iri(PROV.wasDerivedFrom), iri(OA.hasSource)
+        self.line_p = iri(GVC.line)
+        self.evidence_c, self.selector_c = iri(GVC.Evidence), iri(OA.TextQuoteSelector)
+        self.has_selector, self.exact = iri(OA.hasSelector), iri(OA.exact)
+        self.share_p, self.link_type_p = iri(GVC.shareExact), iri(GVC.linkType)
+        self.valid_from, self.valid_to = iri(GVC.validFrom), iri(GVC.validTo)
+        self.from_prec, self.to_prec = iri(GVC.validFromPrecision), iri(GVC.validToPrecision)
+        self.precision = {
+            p: iri(terms.concept_iri("date-precision", p)) for p in ("year", "month", "day")
+        }
+        self.label_p, self.country_p = iri(SKOS.prefLabel), iri(GVC.country)
+        self.xsd_integer, self.xsd_date = f"^^<{XSD.integer}>", f"^^<{XSD.date}>"
+        self.xsd_decimal = f"^^<{XSD.decimal}>"
+        self.roles = {rel: tuple(iri(x) for x in v) for rel, v in _ROLES.items()}
+        self.link_types = {k: iri(v) for k, v in codes("link-type").items()}
+        self.classes = {
+            k: iri(terms.expand(v)) for k, v in load_schema().sections["entities"].classes.items()
+        }
+        self.country_prefix = terms.concept_iri("country", "")
+        self.entity_prefix = "<" + terms.entity_iri("")
+        self.fact_prefix = "<" + terms.fact_iri(plan.source_id, "row-")
+        self.ev_prefix = "<" + terms.fact_iri(plan.source_id, "ev/row-")
+        # shortcut predicates (forward: source end -> target end; backward: target -> source)
+        self.shortcuts: dict[str, tuple[str | None, str | None]] = {
+            "supplies": (iri(GVC.suppliesTo), iri(GVC.suppliedBy)),
+            "owns": (iri(GVC.directlyOwns), iri(GVC.directlyOwnedBy)),
+            "controls": (iri(GVC.controls), iri(GVC.controlledBy)),
+            "member-of": (iri(GVC.memberOf), None),
+            "link": (None, None),
+        }
+        self.doc = iri(terms.document_iri(plan.source_id))
+
+    def head(self) -> None:
+        """The source document's own triples."""
+        g, doc, p = self.g, self.doc, self.plan
+        lines = [
+            f"{doc} {self.a} <{GVC.SourceDocument}>{g}",
+            f"{doc} <{GVC.sourceId}> {_nq_string(p.source_id)}{g}",
+            f"{doc} <{DCTERMS.title}> {_nq_string(f'Edge list {p.path.name}')}{g}",
+            f"{doc} <{GVC.fileName}> {_nq_string(p.path.name)}{g}",
+            f"{doc} <{GVC.sourceType}> <{codes('source-type')['database']}>{g}",
+        ]
+        self.counts.source += len(lines)
+        self.out.write("".join(lines))
+
+    def row(self, row: _Row) -> None:
+        """One row's fact, its evidence and (with ``derived``) its shortcut edges."""
+        g = self.g
+        u = f"{self.entity_prefix}{row.u}>"
+        v = f"{self.entity_prefix}{row.v}>"
+        cls, p_from, p_to = self.roles[row.relation]
+        ln = str(row.line)
+        fact = f"{self.fact_prefix}{ln}>"
+        ev = f"{self.ev_prefix}{ln}/1>"
+        lines = [
+            f"{fact} {self.a} {cls}{g}",
+            f"{fact} {p_from} {u}{g}",
+            f"{fact} {p_to} {v}{g}",
+            f"{fact} {self.was_derived} {ev}{g}",
+            f"{ev} {self.a} {self.evidence_c}{g}",
+            f"{ev} {self.has_source} {self.doc}{g}",
+            f'{ev} {self.line_p} "{ln}"{self.xsd_integer}{g}',
+        ]
+        add = lines.append
+        if row.link_type is not None:
+            add(f"{fact} {self.link_type_p} {self.link_types[row.link_type]}{g}")
+        if row.share is not None:
+            add(f'{fact} {self.share_p} "{decimal_lexical(row.share)}"{self.xsd_decimal}{g}')
+        if row.start is not None:
+            add(f'{fact} {self.valid_from} "{row.start.value.isoformat()}"{self.xsd_date}{g}')
+            add(f"{fact} {self.from_prec} {self.precision[row.start.precision]}{g}")
+        if row.end is not None:
+            add(f'{fact} {self.valid_to} "{row.end.value.isoformat()}"{self.xsd_date}{g}')
+            add(f"{fact} {self.to_prec} {self.precision[row.end.precision]}{g}")
+        if row.quote is not None:
+            sel = f"{self.ev_prefix}{ln}/1/quote>"
+            add(f"{ev} {self.has_selector} {sel}{g}")
+            add(f"{sel} {self.a} {self.selector_c}{g}")
+            add(f"{sel} {self.exact} {_nq_string(row.quote)}{g}")
+        self.counts.source += len(lines)
+        if self.derived:
+            dg = self.dg
+            n = len(lines)
+            forward, backward = self.shortcuts[row.relation]
+            if forward is not None:
+                add(f"{u} {forward} {v}{dg}")
+            if backward is not None:
+                add(f"{v} {backward} {u}{dg}")
+            if row.relation == "owns" and row.share is not None and row.share > _FIFTY:
+                controls, controlled_by = self.shortcuts["controls"]
+                add(f"{u} {controls} {v}{dg}")
+                add(f"{v} {controlled_by} {u}{dg}")
+            self.counts.derived += len(lines) - n
+        self.out.write("".join(lines))
+
+    def actors(self) -> None:
+        """Each actor's type, label and country (after :func:`mark_known_actors`)."""
+        g, lines = self.g, []
+        add = lines.append
+        firm = self.classes["firm"]
+        for ident, (label, country, etype, reference_only) in self.plan.entities.items():
+            node = f"{self.entity_prefix}{ident}>"
+            if not reference_only:
+                add(f"{node} {self.a} {self.classes[etype] if etype else firm}{g}")
+                add(f"{node} {self.label_p} {_nq_string(label or ident)}{g}")
+            if country:
+                add(f"{node} {self.country_p} <{self.country_prefix}{country}>{g}")
+            if len(lines) >= 4096:
+                self.counts.source += len(lines)
+                self.out.write("".join(lines))
+                lines.clear()
+        self.counts.source += len(lines)
+        self.out.write("".join(lines))
+
+
+_FIFTY = Decimal(50)
+
+
+def edgelist_quads(plan: EdgeListPlan, graph: str, derived: bool = True) -> list[ox.Quad]:
+    """The quads of a checked edge list (:func:`scan_edgelist`), as pyoxigraph objects.
+
+    For tests and small files: it reads the file again and holds every quad in memory;
+    :func:`load_edgelist` streams the same text (:class:`NQuadsWriter`) to the store instead.
+    """
+    records = _Reader(plan.path, plan.delimiter, None).records()
     next(records, None)  # the header
+    out = io.StringIO()
+    writer = NQuadsWriter(plan, graph, out, derived=derived)
+    writer.head()
     parser = _RowParser(plan, None)
-    n = 0
     for line, fields in records:
         row = parser.parse(line, fields)
-        n += 1
-        if progress is not None and n % 16384 == 0:
-            progress(reader.bytes_read)
-        if row is None:  # cannot happen after scan_edgelist; be safe
-            continue
-        out: list[ox.Quad] = []
-        add = out.append
-        u = nn(entity_prefix + row.u)
-        v = nn(entity_prefix + row.v)
-        for ident, node in ((row.u, u), (row.v, v)):
-            info = entities.pop(ident, None)
-            if info is None:
-                continue
-            label, country, etype, reference_only = info
-            if not reference_only:
-                add(quad(node, a, classes[etype] if etype else firm, g))
-                add(quad(node, label_p, lit(label or ident), g))
-            if country:
-                add(quad(node, country_p, nn(terms.concept_iri("country", country)), g))
-        cls, p_from, p_to = roles[row.relation]
-        ln = str(row.line)
-        fact = nn(fact_prefix + ln)
-        ev = nn(ev_prefix + ln + "/1")
-        add(quad(fact, a, cls, g))
-        add(quad(fact, p_from, u, g))
-        add(quad(fact, p_to, v, g))
-        add(quad(fact, was_derived, ev, g))
-        if row.link_type is not None:
-            add(quad(fact, link_type_p, link_types[row.link_type], g))
-        if row.share is not None:
-            add(quad(fact, share_p, lit(decimal_lexical(row.share), datatype=xsd_decimal), g))
-        if row.start is not None:
-            add(quad(fact, valid_from, lit(row.start.value.isoformat(), datatype=xsd_date), g))
-            add(quad(fact, from_prec, precision[row.start.precision], g))
-        if row.end is not None:
-            add(quad(fact, valid_to, lit(row.end.value.isoformat(), datatype=xsd_date), g))
-            add(quad(fact, to_prec, precision[row.end.precision], g))
-        add(quad(ev, a, evidence_c, g))
-        add(quad(ev, has_source, doc, g))
-        add(quad(ev, line_p, lit(ln, datatype=xsd_integer), g))
-        if row.quote is not None:
-            sel = nn(ev_prefix + ln + "/1/quote")
-            add(quad(ev, has_selector, sel, g))
-            add(quad(sel, a, selector_c, g))
-            add(quad(sel, exact, lit(row.quote), g))
-        counts.source += len(out)
-        yield from out
-        if not derived:
-            continue
-        forward, backward = shortcuts[row.relation]
-        extra = []
-        if forward is not None:
-            extra.append(quad(u, forward, v, dg))
-        if backward is not None:
-            extra.append(quad(v, backward, u, dg))
-        if row.relation == "owns" and row.share is not None and row.share > fifty:
-            extra.append(quad(u, controls, v, dg))
-            extra.append(quad(v, controlled_by, u, dg))
-        counts.derived += len(extra)
-        yield from extra
-    if progress is not None:
-        progress(reader.bytes_read)
+        if row is not None:
+            writer.row(row)
+    writer.actors()
+    return list(ox.parse(out.getvalue().encode("utf-8"), format=ox.RdfFormat.N_QUADS))
 
 
 # ---------------------------------------------------------------------------------- the store
 
-ATOMIC_MAX_ROWS = 5_000
-"""Edge lists up to this many rows are written in one transaction; larger ones bulk-loaded.
-
-Measured on a 2-core machine (``benchmarks/bench_edgelist.py``): Oxigraph's transactional
-writes on disk cost about 80 to 100 microseconds a quad (10 s for the 120,000 quads of
-10,000 rows; moving a 100,000-row staging graph into place, 200 s and 4 GB), its bulk loader
-about 6 (78 s for the 12.3 million quads of 1 million rows, 1.8 GB)."""
-
-
-def pending_graph(source_id: str) -> str:
-    """IRI of the marker graph that records a bulk load in progress for ``source_id``."""
-    return str(terms.GRAPH[f"pending/{source_id}"])
-
-
-def recover_interrupted(kg: Any) -> list[str]:
-    """Undo bulk loads that were interrupted (process killed): their ids.
-
-    A bulk load first writes a marker graph ``graph/pending/<source>``; if the marker is
-    still there, the load did not finish: the partly loaded source graph is dropped, the
-    marker removed and the derived graph rematerialised, in one transaction. (A source being
-    replaced had its old version dropped when the load began: ingest it again.)
-    """
-    from gvcgraph.graph.store import derive_updates
-
-    prefix = pending_graph("")
-    ids = sorted(
-        g.value[len(prefix) :]
-        for g in kg.store.named_graphs()
-        if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)
-    )
-    if ids:
-        parts = []
-        for sid in ids:
-            parts.append(f"DROP SILENT GRAPH <{terms.source_graph(sid)}>")
-            parts.append(f"DROP SILENT GRAPH <{pending_graph(sid)}>")
-        kg._update(" ;\n".join([*parts, *derive_updates()]))
-    return ids
+TRANSACTION_MAX_BYTES = 16 * 2**20
+"""In memory, edge lists whose RDF is up to this size are written in one transaction; larger
+ones with the bulk loader (on disk the bulk loader always writes a new version)."""
 
 
 @dataclass
@@ -945,26 +972,28 @@ def _say(show: bool, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
+def _bulk_load(store: Any, path: Path) -> None:
+    """Oxigraph's bulk loader on an N-Quads file (parsed on several threads)."""
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+
+
 def load_edgelist(
     kg: Any,
     path: str | Path,
     mapping: str | Mapping[str, str | None] | None = None,
     source_id: str | None = None,
     progress: bool = True,
-    atomic_max_rows: int = ATOMIC_MAX_ROWS,
 ) -> EdgeListSummary:
     """Check an edge-list CSV and load it as one source, replacing an older version.
 
     Parameters
     ----------
     kg:
-        A :class:`~gvcgraph.graph.store.KnowledgeGraph` (in memory or on disk).
+        A :class:`~gvcgraph.graph.store.KnowledgeGraph` (on disk, in memory or remote).
     path, mapping, source_id:
         See :func:`scan_edgelist`.
     progress:
-        Show a progress bar on stderr for each pass.
-    atomic_max_rows:
-        Up to this many rows, write in one transaction; above, bulk-load (see Notes).
+        Show a progress bar on stderr.
 
     Returns
     -------
@@ -976,59 +1005,82 @@ def load_edgelist(
     InputError
         If any row has an error; the store is then not touched.
     StoreError
-        If the store could not be written; what was loaded is removed again.
+        If the store could not be written; it is then as it was.
 
     Notes
     -----
-    Every row is checked (pass 1) before anything is written, so bad input never changes
-    the store. Then:
+    One pass over the file checks every row and writes its RDF as N-Quads to a spool file
+    next to the store (:class:`NQuadsWriter`); rows stop being written at the first error,
+    but every row is still checked, so that every problem is reported at once, and the store
+    is never touched by bad input. Then:
 
-    * small files (``rows <= atomic_max_rows``): one SPARQL update drops the old source
-      graph, inserts the new one and updates the derived graph, in one transaction, like a
-      case study;
-    * large files: a marker graph ``graph/pending/<source>`` is written (and an older version
-      of the source dropped), the facts and their shortcut edges are streamed into the store
-      with its bulk loader (constant memory, several times faster than a transaction), the
-      derived graph is rematerialised if an older version was replaced, and the marker is
-      removed. A failure in between removes what was loaded; a killed process leaves the
-      marker, and :func:`recover_interrupted` (run by the next edge-list ingest) removes the
-      partial load. A large source that is *replaced* is therefore absent, not in its old
-      version, after an interrupted load.
+    * on disk, inside one write of the store (:meth:`KnowledgeGraph.writing
+      <gvcgraph.graph.store.KnowledgeGraph.writing>`): an older version of the source is
+      dropped, the spool is bulk-loaded (Oxigraph's bulk loader, several times faster than
+      its transactions and in bounded memory) and, if a version was replaced, the derived
+      graph rematerialised. The write goes to a private copy of the store published by one
+      atomic switch, so a failure or a killed process leaves the store as it was, and other
+      processes read the old version until the switch;
+    * in memory: one transaction up to :data:`TRANSACTION_MAX_BYTES` of RDF, else the bulk
+      loader, with what was loaded removed again if it fails;
+    * on a remote SPARQL store: the source graph is uploaded and moved into place with the
+      derived graph's rules in one update (:meth:`RemoteStore.replace_graphs
+      <gvcgraph.graph.remote.RemoteStore.replace_graphs>`).
     """
     from gvcgraph.graph.store import StoreError
 
     t0 = time.perf_counter()
     path = Path(path)
     size = path.stat().st_size if path.is_file() else 0
-    bar = _Bar(progress, f"checking {path.name}", size)
-    try:
-        plan = scan_edgelist(path, mapping, source_id, progress=bar)
-    finally:
-        bar.close()
-    actors = len(plan.entities)
-    recover_interrupted(kg)
+    scan = _open_scan(path, mapping, source_id)
+    plan = scan.plan
     target = terms.source_graph(plan.source_id)
-    mark_known_actors(kg, plan, target)
-    replacing = kg.store.contains_named_graph(ox.NamedNode(target))
-    counts = QuadCounts()
+    remote = getattr(kg, "url", None) is not None
+    spool_dir = kg.location if getattr(kg, "_dir", None) is not None else None
+    fd, spool_name = tempfile.mkstemp(
+        prefix=f"load-{os.getpid()}-", suffix=".nq.tmp", dir=spool_dir
+    )
+    spool = Path(spool_name)
     try:
-        if plan.rows <= atomic_max_rows:
-            mode = "one transaction"
-            _load_atomic(kg, plan, target, replacing, counts)
-        else:
-            mode = "bulk load"
-            _load_bulk(kg, plan, target, replacing, counts, progress, size)
-    except OSError as exc:
-        raise StoreError(
-            f"the store could not be written ({exc}); the partial load was removed"
-        ) from None
-    where = str(kg.location) if getattr(kg, "location", None) else "the in-memory graph"
+        with open(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
+            writer = NQuadsWriter(plan, target, out, derived=not remote)
+            writer.head()
+            bar = _Bar(progress, f"reading {path.name}", size)
+            try:
+                for row in scan.rows(bar):
+                    if not scan.problems.errors:  # a bad file is checked to the end, not written
+                        writer.row(row)
+            finally:
+                bar.close()
+            scan.finish()
+            mark_known_actors(kg, plan, target)
+            writer.actors()
+        counts = writer.counts
+        _say(progress, f"loading {counts.source + counts.derived:,} quads ...")
+        try:
+            if getattr(kg, "_dir", None) is not None:
+                mode = "bulk load into a new store version"
+                _write_versioned(kg, target, spool, progress)
+            elif remote:
+                mode = "graph upload"
+                _write_remote(kg, target, spool)
+            else:
+                mode = _write_memory(kg, target, spool, progress)
+        except OSError as exc:
+            raise StoreError(f"the store could not be written ({exc}); it is as it was") from None
+    finally:
+        spool.unlink(missing_ok=True)
+    where = (
+        str(kg.location)
+        if getattr(kg, "location", None)
+        else (getattr(kg, "url", None) or "the in-memory graph")
+    )
     return EdgeListSummary(
         plan.source_id,
         path,
         plan.rows,
         plan.relations,
-        actors,
+        len(plan.entities),
         counts.source,
         counts.derived,
         mode,
@@ -1038,81 +1090,65 @@ def load_edgelist(
     )
 
 
-def _load_atomic(
-    kg: Any, plan: EdgeListPlan, target: str, replacing: bool, counts: QuadCounts
-) -> None:
+def _write_versioned(kg: Any, target: str, spool: Path, progress: bool) -> None:
+    with kg.writing() as store:
+        replacing = store.contains_named_graph(ox.NamedNode(target))
+        if replacing:
+            _say(progress, "dropping the old version of the source ...")
+            kg._update(f"DROP GRAPH <{target}>")
+        _bulk_load(store, spool)
+        if replacing:  # the old version's shortcut edges must go: rematerialise
+            _say(progress, "updating the derived graph ...")
+            kg.rederive()
+        _say(progress, "publishing the new version ...")
+
+
+def _write_memory(kg: Any, target: str, spool: Path, progress: bool) -> str:
     from gvcgraph.graph.store import derive_updates
 
-    source: list[ox.Triple] = []
-    derived: list[ox.Triple] = []
-    for q in edgelist_quads(plan, target, derived=not replacing, counts=counts):
-        t = ox.Triple(q.subject, q.predicate, q.object)
-        (source if q.graph_name.value == target else derived).append(t)
-    nt = ox.serialize(source, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    parts = [f"DROP SILENT GRAPH <{target}>", f"INSERT DATA {{ GRAPH <{target}> {{\n{nt}\n}} }}"]
-    if replacing:  # the old version's shortcut edges must go: rematerialise
-        parts.extend(derive_updates())
-    elif derived:
-        dnt = ox.serialize(derived, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-        parts.append(f"INSERT DATA {{ GRAPH <{terms.DERIVED_GRAPH}> {{\n{dnt}\n}} }}")
-    kg._update(" ;\n".join(parts))
-
-
-def _load_bulk(
-    kg: Any,
-    plan: EdgeListPlan,
-    target: str,
-    replacing: bool,
-    counts: QuadCounts,
-    progress: bool,
-    size: int,
-) -> None:
-    from gvcgraph.graph.store import derive_updates
-
-    pending = pending_graph(plan.source_id)
-    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    start = [
-        f'INSERT DATA {{ GRAPH <{pending}> {{ <{target}> <{DCTERMS.modified}> "{now}"'
-        f"^^<{XSD.dateTime}> }} }}"
-    ]
-    if replacing:
-        _say(progress, f"dropping the old version of {plan.source_id!r} ...")
-        start.append(f"DROP GRAPH <{target}>")
-    kg._update(" ;\n".join(start))
+    replacing = kg.store.contains_named_graph(ox.NamedNode(target))
+    if spool.stat().st_size <= TRANSACTION_MAX_BYTES:
+        source: list[ox.Triple] = []
+        derived: list[ox.Triple] = []
+        for q in ox.parse(path=str(spool), format=ox.RdfFormat.N_QUADS):
+            t = ox.Triple(q.subject, q.predicate, q.object)
+            (source if q.graph_name.value == target else derived).append(t)
+        nt = ox.serialize(source, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        parts = [
+            f"DROP SILENT GRAPH <{target}>",
+            f"INSERT DATA {{ GRAPH <{target}> {{\n{nt}\n}} }}",
+        ]
+        if replacing:
+            parts.extend(derive_updates())
+        elif derived:
+            dnt = ox.serialize(derived, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            parts.append(f"INSERT DATA {{ GRAPH <{terms.DERIVED_GRAPH}> {{\n{dnt}\n}} }}")
+        kg._update(" ;\n".join(parts))
+        return "one transaction"
     done = False
-    bar = _Bar(progress, f"loading {plan.path.name}", size)
     try:
-        quads = edgelist_quads(plan, target, counts=counts, progress=bar)
-        store = kg.store
-        if hasattr(store, "bulk_extend"):
-            store.bulk_extend(quads)
-        else:  # a store without a bulk loader: bounded chunks
-            chunk: list[ox.Quad] = []
-            for q in quads:
-                chunk.append(q)
-                if len(chunk) >= 100_000:
-                    store.extend(chunk)
-                    chunk = []
-            store.extend(chunk)
-        bar.close()
+        if replacing:
+            kg._update(f"DROP GRAPH <{target}>")
+        _bulk_load(kg.store, spool)
         if replacing:
             _say(progress, "updating the derived graph ...")
             kg.rederive()
-        kg._update(f"DROP GRAPH <{pending}>")
         done = True
     finally:
-        bar.close()
         if not done:
-            _say(progress, "removing the partial load ...")
-            kg._update(
-                " ;\n".join(
-                    [
-                        f"DROP SILENT GRAPH <{target}>",
-                        f"DROP SILENT GRAPH <{pending}>",
-                        *derive_updates(),
-                    ]
-                )
-            )
+            kg._update(" ;\n".join([f"DROP SILENT GRAPH <{target}>", *derive_updates()]))
+    return "bulk load"
+
+
+def _write_remote(kg: Any, target: str, spool: Path) -> None:
+    from gvcgraph.graph.store import derive_updates
+
+    triples = (
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ox.parse(path=str(spool), format=ox.RdfFormat.N_QUADS)
+    )
+    nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    kg.store.replace_graphs({target: nt}, then=derive_updates(), prefixes=kg._prefixes)
 
 
 def ingest_edgelist(
