@@ -566,19 +566,30 @@ class SparqlHandler(BaseHTTPRequestHandler):
         name: str | None,
         deadline: float,
     ) -> tuple[int, str, bytes]:
-        kg = self.server.kg
+        # One whole version of an on-disk store per request, even while an ingest in another
+        # process publishes the next one (KnowledgeGraph.reading).
+        with self.server.kg.reading() as store:
+            return self._answer(store, text, dataset, accept, name, deadline)
+
+    def _answer(
+        self,
+        store: Any,
+        text: str,
+        dataset: tuple[list[Any], list[Any]] | None,
+        accept: str | None,
+        name: str | None,
+        deadline: float,
+    ) -> tuple[int, str, bytes]:
         if dataset is None:
-            result = kg.query(text)
+            chosen: dict[str, Any] = {"use_default_graph_as_union": True}
         else:
-            try:
-                result = kg.store.query(
-                    text,
-                    prefixes=self.server.prefixes,
-                    default_graph=dataset[0],
-                    named_graphs=dataset[1],
-                )
-            except SyntaxError as exc:
-                raise QueryError(f"SPARQL syntax error: {exc}") from None
+            chosen = {"default_graph": dataset[0], "named_graphs": dataset[1]}
+        try:
+            result = store.query(text, prefixes=self.server.prefixes, **chosen)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"the query failed: {exc}") from None
         graph = isinstance(result, ox.QueryTriples)
         offers = GRAPH_OFFERS if graph else RESULT_OFFERS
         offer = negotiate(accept, offers, name)
@@ -641,7 +652,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
         combined = text + separator + " ;\n".join(derive_updates())
         with self.server.update_lock:
             try:
-                kg.store.update(combined, prefixes=self.server.prefixes)
+                kg.update(combined)
             except SyntaxError as exc:
                 raise _Refused(400, f"SPARQL update syntax error: {exc}") from None
             except (QueryError, StoreError) as exc:

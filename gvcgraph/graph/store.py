@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import io
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from importlib import resources
@@ -106,6 +107,7 @@ class KnowledgeGraph:
         self._dir: StoreDirectory | None = None
         self._snapshot: Snapshot | None = None
         self._session: WriteSession | None = None
+        self._readers_lock = threading.RLock()
         if isinstance(location, str) and location.startswith(("http://", "https://")):
             from gvcgraph.graph.remote import RemoteStore
 
@@ -224,7 +226,12 @@ class KnowledgeGraph:
         """Rematerialise the derived graph from the source graphs."""
         self._update(" ;\n".join(derive_updates()))
 
-    def _update(self, update: str) -> None:
+    def update(self, update: str) -> None:
+        """Run a SPARQL update as one atomic write (on disk: a new version of the store).
+
+        The derived graph is not rematerialised: follow with :meth:`rederive` in the same
+        :meth:`writing` block, or put ``derive_updates()`` in the same update text.
+        """
         with self.writing() as store:
             try:
                 store.update(update, prefixes=self._prefixes)
@@ -274,18 +281,56 @@ class KnowledgeGraph:
             raise StoreError(f"the store {self.location} could not be written: {exc}") from None
         self._reopen()
 
+    _update = update
+
     def _reopen(self) -> None:
-        """Read the current version (after a write, or when another process published one)."""
+        """Read the current version (after a write, or when another process published one).
+
+        The version read until now is closed at once, or, if :meth:`reading` blocks still use
+        it, when the last of them ends.
+        """
         assert self._dir is not None
-        if self._snapshot is not None:
-            self._snapshot.close()
-        self.store = None
-        try:
-            self._snapshot = self._dir.open_snapshot()
-        except OSError as exc:
-            raise StoreError(_store_open_message(self.location, exc)) from None
-        self.store = self._snapshot.store
+        with self._readers_lock:
+            old = self._snapshot
+            self.store = None
+            try:
+                self._snapshot = self._dir.open_snapshot()
+            except OSError as exc:
+                self._snapshot = old
+                self.store = old.store if old is not None else None
+                raise StoreError(_store_open_message(self.location, exc)) from None
+            self.store = self._snapshot.store
+            if old is not None:
+                old.retired = True
+                if old.users == 0:
+                    old.close()
         self._dir.collect_garbage()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        """The store of the current version, kept whole for the length of the block.
+
+        For long-running readers that serve requests from several threads (``gvcgraph
+        serve``): the block first moves to the newest published version (:meth:`refresh`),
+        and a version is closed only when no block uses it any more, so a query that started
+        on one version finishes on it while a writer publishes the next.
+        """
+        if self._dir is None or self._session is not None:
+            yield self.store
+            return
+        with self._readers_lock:
+            with contextlib.suppress(StoreError):  # unreadable newer version: keep this one
+                self.refresh()
+            snap = self._snapshot
+            assert snap is not None
+            snap.users += 1
+        try:
+            yield snap.store
+        finally:
+            with self._readers_lock:
+                snap.users -= 1
+                if snap.retired and snap.users == 0:
+                    snap.close()
 
     @property
     def version(self) -> str | None:
@@ -300,10 +345,11 @@ class KnowledgeGraph:
         """
         if self._dir is None or self._session is not None or self.store is None:
             return False
-        if self._dir.head() == self.version:
-            return False
-        self._reopen()
-        return True
+        with self._readers_lock:
+            if self._dir.head() == self.version:
+                return False
+            self._reopen()
+            return True
 
     # ------------------------------------------------------------------ reading
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Any:

@@ -110,6 +110,10 @@ class Snapshot:
     store: ox.Store
     version: str | None
     _lock: IO[bytes] | None = field(default=None, repr=False)
+    users: int = 0
+    """Readers using it now (:meth:`KnowledgeGraph.reading`); it is closed when it is retired
+    (a newer version was opened) and the last of them is done."""
+    retired: bool = False
 
     def close(self) -> None:
         """Release the version (another process may then delete it once it is not current)."""
