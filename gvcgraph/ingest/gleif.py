@@ -4,7 +4,11 @@ Input
 -----
 A GLEIF RDF file in Turtle (``.ttl``) or N-Triples (``.nt``), parsed with rdflib. Nothing is
 fetched: ``owl:imports`` of the GLEIF files are ignored, and only these two formats are
-accepted (JSON-LD could pull remote contexts). Level 1 (who is who) and Level 2 (who owns whom)
+accepted: GLEIF's RDF/XML and JSON-LD are refused by extension, so no XML entity is ever
+expanded and no JSON-LD context is ever loaded (the ``rdf`` reader, :mod:`gvcgraph.ingest.rdf`,
+reads those formats safely for other data). IRIs that rdflib's parser lets through although
+they are not IRIs (an escape such as ``\\u003E`` writing ``>``) are refused with their line,
+found by pyoxigraph. Level 1 (who is who) and Level 2 (who owns whom)
 data may come in one file or in separate files ingested as separate sources: entities are
 named by their LEI, so the files meet in the same nodes.
 
@@ -52,6 +56,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from pathlib import Path
 from urllib.parse import urljoin
@@ -160,17 +165,73 @@ def read(path: Path, source_id: str | None = None) -> tuple[str, Graph, list[Pro
     if text is None:
         raise InputError(problems)
     source = Graph()
+    rdflib_terms = logging.getLogger("rdflib.term")
+    level = rdflib_terms.level
+    rdflib_terms.setLevel(logging.ERROR)  # bad IRIs are reported below, with their lines
     try:
         source.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises several types; every one is a syntax problem
         problems.append(_syntax_problem(name, fmt or "", exc, raw))
         raise InputError(problems) from None
+    finally:
+        rdflib_terms.setLevel(level)
+    problems += _invalid_iris(name, fmt or "", source, raw)
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
     mapper = _Mapper(path, sid, source, subject_lines(text))
     graph = mapper.graph()
     problems += mapper.problems
     if any(p.severity == "error" for p in problems):
         raise InputError(problems)
     return sid, graph, problems
+
+
+def _invalid_iris(name: str, fmt: str, source: Graph, raw: bytes) -> list[Problem]:
+    """IRIs that rdflib accepted but that are not IRIs (``<a\\u003Eb>`` unescapes to ``a>b``).
+
+    rdflib's Turtle parser lets escapes write characters that IRIs may not hold; such a term
+    could not be stored. pyoxigraph, which checks IRIs, then gives the lines.
+    """
+    bad = sorted(
+        {str(t) for triple in source for t in triple if isinstance(t, URIRef) and not _iri_ok(t)}
+    )
+    if not bad:
+        return []
+    import pyoxigraph as ox
+
+    what = "Turtle" if fmt == "turtle" else "N-Triples"
+    form = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.N_TRIPLES
+    located: list[Problem] = []
+    quads = ox.parse(raw, format=form, base_iri="http://gleif.invalid/")
+    while len(located) < 50:
+        try:
+            next(quads)
+        except StopIteration:
+            break
+        except SyntaxError as exc:
+            line = exc.lineno or None
+            message = re.sub(r"^Parser error [^:]*: ", "", exc.msg or str(exc))
+            located.append(
+                Problem(
+                    name,
+                    line,
+                    f"line {line}" if line else "file",
+                    "",
+                    f"not valid {what}: {message}",
+                )
+            )
+    if located:
+        return located
+    return [
+        Problem(name, None, "file", "", f"not a valid IRI (after unescaping): {iri[:200]!r}")
+        for iri in bad[:50]
+    ]
+
+
+def _iri_ok(term: URIRef) -> bool:
+    from rdflib.term import _is_valid_uri
+
+    return _is_valid_uri(str(term))
 
 
 def _syntax_problem(name: str, fmt: str, exc: Exception, raw: bytes) -> Problem:
