@@ -24,7 +24,7 @@ from tests.store_processes import gvcgraph, run_gvcgraph, write_edgelist
 STEPS = ["copied", "written", "closed", "renamed", "published"]
 """The steps of a write (see StoreDirectory.begin_write and commit), in order."""
 
-LARGE_ROWS = 15_000
+LARGE_ROWS = 10_000
 
 
 @pytest.fixture(scope="module")
