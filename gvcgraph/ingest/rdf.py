@@ -127,7 +127,8 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 """File extension -> (pyoxigraph ``RdfFormat`` name, name in messages)."""
 
-KIND = "RDF (Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD)"
+KIND = "Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD"
+"""What an RDF file may hold, for messages."""
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _XML_LITERAL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral"
@@ -501,7 +502,7 @@ def parse_rdf(
     if done.returncode != 0 or summary is None:
         problems.append(_crash_problem(done.returncode, other, name, label))
         return None, problems
-    if summary.get("graphs"):
+    if summary.get("graphs") and not _has_errors(problems):
         graphs = [str(r["name"]) for r in reports if r.get("kind") == "graph"]
         shown = ", ".join(graphs[:3]) + (", ..." if len(graphs) > 3 else "")
         problems.append(
