@@ -164,11 +164,12 @@ def test_a_failing_update_leaves_the_store_unchanged(tmp_path: Path) -> None:
     # the second operation fails (CREATE of a graph that exists) after the first
     # has dropped the source graph: the whole update must roll back
     with KnowledgeGraph(path) as kg, pytest.raises(Exception):  # noqa: B017 - pyoxigraph's own type
-        kg.store.update(
+        kg.update(
             f"DROP GRAPH <{terms.source_graph('sample-harness')}> ; "
             f"CREATE GRAPH <{terms.DERIVED_GRAPH}>"
         )
     assert canonical_dump(path) == before
+    assert list(path.glob("*.tmp")) == []  # the failed write's private copy is gone
 
 
 def test_on_disk_store_persists(tmp_path: Path) -> None:
