@@ -35,11 +35,18 @@ Safety
 * Browsers: no ``Access-Control-Allow-Origin`` header unless ``cors`` names an origin, and a
   request carrying an ``Origin`` other than the server's own (or that one) is refused, which
   also stops cross-site form posts. The page is served with a strict Content-Security-Policy.
+* Every answer but the query page carries ``X-Content-Type-Options: nosniff`` and a
+  ``Content-Security-Policy`` of ``default-src 'none'; sandbox``: a result or error message
+  opened in a browser tab is shown as data and can run nothing. Errors are ``text/plain``,
+  the errors of :mod:`http.server` itself (request line too long, bad headers) included.
 * A request body over ``max_body`` bytes (1 MiB) is refused before it is read. A query gets
   ``timeout`` seconds (30): its answer is written through a writer that stops the
   serialisation at the deadline; at most ``workers`` queries run at once. pyoxigraph cannot
   interrupt a query that is still sorting or aggregating; such a query occupies its worker
   until it ends (it no longer holds the client, which got a 503).
+* A client that sends or reads nothing for ``client_timeout`` seconds (60) is disconnected,
+  and at most ``max_connections`` (64) connections are served at once; others get a 503 at
+  once, so slow or idle connections cannot pile up threads.
 
 Example
 -------
@@ -50,6 +57,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import ipaddress
@@ -82,6 +90,10 @@ DEFAULT_TIMEOUT = 30.0
 MAX_BODY = 1024 * 1024
 MAX_RESULT_BYTES = 512 * 1024 * 1024
 WORKERS = 4
+CLIENT_TIMEOUT = 60.0
+MAX_CONNECTIONS = 64
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+"""Content-Security-Policy of every answer except the query page (which has its own)."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +256,8 @@ class SparqlServer(ThreadingHTTPServer):
         timeout: float = DEFAULT_TIMEOUT,
         max_body: int = MAX_BODY,
         workers: int = WORKERS,
+        client_timeout: float = CLIENT_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
         quiet: bool = False,
     ):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -256,10 +270,39 @@ class SparqlServer(ThreadingHTTPServer):
         self.max_body = max_body
         self.quiet = quiet
         self.slots = threading.BoundedSemaphore(workers)
+        self.client_timeout = client_timeout
+        self.connections = threading.BoundedSemaphore(max_connections)
         self.update_lock = threading.Lock()
         self.loopback = _is_loopback_host(host)
         prefixes = getattr(kg, "_prefixes", {})
         self.prefixes: dict[str, str] = dict(prefixes)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve a connection in its own thread, or answer 503 when too many are open."""
+        if not self.connections.acquire(blocking=False):
+            body = b"too many connections to this endpoint; try again later\n"
+            with contextlib.suppress(OSError):
+                request.sendall(
+                    b"HTTP/1.1 503 Service Unavailable\r\n"
+                    b"Content-Type: text/plain; charset=utf-8\r\n"
+                    b"X-Content-Type-Options: nosniff\r\n"
+                    + f"Content-Length: {len(body)}\r\n".encode()
+                    + b"Connection: close\r\n\r\n"
+                    + body
+                )
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.connections.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.release()
 
     @property
     def url(self) -> str:
@@ -287,7 +330,8 @@ def make_server(
     **options:
         ``allow_update`` (False), ``allow_service`` (False), ``cors`` (an origin, or None),
         ``timeout`` (seconds per query, 30), ``max_body`` (bytes, 1 MiB), ``workers``
-        (queries at once, 4), ``quiet`` (no request log).
+        (queries at once, 4), ``client_timeout`` (seconds a client may stay silent, 60),
+        ``max_connections`` (connections at once, 64), ``quiet`` (no request log).
 
     Returns
     -------
@@ -305,6 +349,16 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def setup(self) -> None:
+        self.timeout = self.server.client_timeout  # applied to the socket by StreamRequestHandler
+        super().setup()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (bad request line, too long, bad headers) as plain text."""
+        short = self.responses.get(code, ("error", ""))[0]
+        self.close_connection = True
+        self._text(code, f"{code} {message or short}" + (f": {explain}" if explain else ""))
 
     # ------------------------------------------------------------------ plumbing
     def log_message(self, format: str, *args: Any) -> None:
@@ -324,11 +378,14 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header("Cache-Control", "no-store")
-        origin = self.headers.get("Origin")
+        headers = getattr(self, "headers", None)  # None when the request line was refused
+        origin = headers.get("Origin") if headers is not None else None
         if self.server.cors and (self.server.cors == "*" or origin == self.server.cors):
             self.send_header("Access-Control-Allow-Origin", self.server.cors)
             self.send_header("Vary", "Origin")
-        for key, value in (extra or {}).items():
+        extra = dict(extra or {})
+        extra.setdefault("Content-Security-Policy", DATA_CSP)
+        for key, value in extra.items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD" and body:

@@ -5,8 +5,9 @@ Every answer is parsed and checked against the embedded graph: the labels of the
 three firms, its two derived supply edges, the CONSTRUCT graph isomorphic to
 ``KnowledgeGraph.construct``. Safety: updates refused without the flag, SERVICE and LOAD never
 reach the network (a loopback listener sees no connection), a body over the limit is refused
-with 413, a slow query gets 503, the page loads nothing from elsewhere, no CORS header by
-default.
+with 413, a slow query gets 503, a silent client is disconnected, connections over the limit
+get 503, the page loads nothing from elsewhere, every other answer (results, errors, http.server's
+own refusals) is sandboxed plain data, no CORS header by default.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -434,6 +436,72 @@ def test_a_slow_query_times_out_and_the_server_carries_on(sample_kg: KnowledgeGr
         assert status == 200 and json_labels(body) == LABELS
 
 
+def _raw_exchange(url: str, data: bytes, wait: float = 10.0) -> bytes:
+    """Send raw bytes to the server and read until it closes the connection."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as conn:
+        conn.sendall(data)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_silent_client_is_disconnected(sample_kg: KnowledgeGraph) -> None:
+    with running(sample_kg, client_timeout=0.5) as server:
+        started = time.monotonic()
+        # half a request line, then silence: the server hangs up without an answer
+        answer = _raw_exchange(server.url, b"GET /spa", wait=10)
+        assert answer == b"" and time.monotonic() - started < 5
+        status, _, body = get(server.url + "/sparql", FIRMS)
+        assert status == 200 and json_labels(body) == LABELS
+
+
+def test_connections_over_the_limit_get_a_503(sample_kg: KnowledgeGraph) -> None:
+    with running(sample_kg, max_connections=2, client_timeout=30) as server:
+        host, port = urllib.parse.urlsplit(server.url).netloc.split(":")
+        idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(2)]
+        try:
+            time.sleep(0.3)  # both are being served (waiting for their request line)
+            answer = _raw_exchange(server.url, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.1 503 ") and b"too many connections" in answer
+        finally:
+            for conn in idle:
+                conn.close()
+        deadline = time.monotonic() + 10
+        while True:  # the idle connections' threads see the close and free their places
+            status, _, body = get(server.url + "/sparql", FIRMS)
+            if status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert status == 200 and json_labels(body) == LABELS
+
+
+def test_http_server_errors_are_plain_text(endpoint: str) -> None:
+    # http.server's own refusals (a request line over 64 KiB, over 100 headers) come back as
+    # text/plain with the data headers
+    long_line = b"GET /sparql?query=" + b"x" * 70000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    answer = _raw_exchange(endpoint, long_line)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 ") or head.startswith(b"HTTP/1.0 414 ")
+    assert b"Content-Type: text/plain; charset=utf-8" in head and b"sandbox" in head
+    assert b"<" not in body
+    many = b"".join(b"X-H%d: 1\r\n" % i for i in range(120))
+    answer = _raw_exchange(
+        endpoint, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + many + b"\r\n"
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b" 431 " in head.split(b"\r\n")[0]
+    assert b"Content-Type: text/plain; charset=utf-8" in head
+    assert b"X-Content-Type-Options: nosniff" in head and b"<" not in body
+    # a hostile Host name is refused, and echoed as the text it is
+    answer = _raw_exchange(endpoint, b"GET /health HTTP/1.1\r\nHost: <script>x</script>\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b" 403 " in head.split(b"\r\n")[0]
+    assert b"Content-Type: text/plain; charset=utf-8" in head and b"sandbox" in head
+    assert b"'<script>x</script>'" in body
+
+
 # ---------------------------------------------------------------------------------- browsers
 def test_the_page_loads_nothing_from_elsewhere(endpoint: str) -> None:
     status, headers, body = fetch(endpoint.replace("/sparql", "/"))
@@ -482,6 +550,40 @@ def test_the_page_runs_a_query_and_shows_results_as_text(tmp_path: Path) -> None
         assert page.dialogs == []
         local = ("http://127.0.0.1:",)
         assert [u for u in page.remote_requests() if not u.startswith(local)] == []
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize(
+    ("what", "request_args"),
+    [
+        ("json results", {"query": FIRMS}),
+        ("csv results", {"query": FIRMS, "format": "csv"}),
+        ("xml results", {"query": FIRMS, "format": "xml"}),
+        ("construct as rdf/xml", {"query": SUPPLY, "format": "rdfxml"}),
+        ("syntax error", {"query": f"SELECT * WHERE {{ {HOSTILE} }}"}),
+    ],
+)
+def test_every_answer_but_the_page_is_sandboxed(
+    endpoint: str, what: str, request_args: dict[str, str]
+) -> None:
+    """A result or an error opened in a browser tab runs nothing: CSP sandbox, nosniff."""
+    status, headers, _ = fetch(endpoint + "?" + urllib.parse.urlencode(request_args))
+    assert status in (200, 400), what
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    csp = headers["Content-Security-Policy"]
+    assert "sandbox" in csp and "default-src 'none'" in csp, what
+    assert not headers["Content-Type"].startswith("text/html"), what
+
+
+def test_a_hostile_path_is_echoed_as_plain_text(endpoint: str) -> None:
+    base = endpoint.rsplit("/", 1)[0]
+    status, headers, body = fetch(base + "/" + urllib.parse.quote(HOSTILE))
+    assert status == 404
+    assert headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert "sandbox" in headers["Content-Security-Policy"]
+    assert body.decode().startswith("no such page: /%3Cimg")
 
 
 def test_no_cors_header_by_default(endpoint: str) -> None:
