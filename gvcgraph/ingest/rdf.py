@@ -546,9 +546,15 @@ def _remote_contexts(text: str | None) -> list[str]:
         return []
     found: list[str] = []
     for match in _REMOTE_CONTEXT.finditer(text):
-        for value in re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1)):
-            if value not in found:
-                found.append(value)
+        value = match.group(1)
+        while True:  # inline context objects in an array are not documents: drop them
+            shorter = re.sub(r"\{[^{}]*\}", "", value)
+            if shorter == value:
+                break
+            value = shorter
+        for item in re.findall(r'"((?:[^"\\]|\\.)*)"', value):
+            if item not in found:
+                found.append(item)
     return found
 
 
