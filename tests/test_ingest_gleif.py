@@ -289,3 +289,32 @@ def test_file_with_only_an_ontology_header_is_refused(shared_dir: Path) -> None:
     with pytest.raises(InputError) as info:
         gleif.read(SAMPLE / "DataWithInferences.ttl")
     assert "no GLEIF data found" in info.value.report()
+
+
+def test_an_escape_that_writes_a_non_iri_is_refused_at_its_line(
+    tmp_path: Path, sample_store: Path
+) -> None:
+    """rdflib's Turtle parser unescapes ``\\u003E`` into ``>`` inside an IRI; such a term
+    cannot be stored (it used to end the ingest with a traceback), so it is refused."""
+    from click.testing import CliRunner
+
+    from gvcgraph.cli import main
+    from tests.conftest import canonical_dump
+
+    bad = tmp_path / "escaped.ttl"
+    bad.write_text(
+        "@prefix gleif-L1: <https://www.gleif.org/ontology/L1/> .\n\n"
+        "<https://ex.org/L-549300PSHWOM1D1JVL23> a gleif-L1:LegalEntity ;\n"
+        '    gleif-L1:hasLegalName "Fine" .\n'
+        "<https://ex.org/x\\u003E\\u0020\\u007D549300RK1FB0VMTPD087> a gleif-L1:LegalEntity ;\n"
+        '    gleif-L1:hasLegalName "Broken" .\n',
+        "utf-8",
+    )
+    before = canonical_dump(sample_store)
+    result = CliRunner().invoke(
+        main, ["ingest", "--format", "gleif", str(bad), "--store", str(sample_store)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"{bad}:5: error: not valid Turtle: Invalid IRI code point '>'" in result.output
+    assert canonical_dump(sample_store) == before
