@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -503,6 +504,34 @@ def test_the_parser_process_memory_is_capped(
     with pytest.raises(InputError) as info:
         rdf.read(doc)
     assert "needed more than the 300 MiB of memory the parser may use" in info.value.report()
+
+
+def test_messages_quote_input_without_terminal_control_characters(tmp_path: Path) -> None:
+    """Text quoted from a file in a message cannot drive the terminal (escape sequences) or
+    fake a message line of its own."""
+    doc = tmp_path / "controls.nt"
+    doc.write_text(
+        '<http://example.org/a> <http://example.org/n> "\\u001B]0;owned\\u0007\\u001B[2J'
+        '\\nfake.ttl:1: error: x"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        "<http://example.org/a> <http://example.org/b> <<( <http://example.org/a> "
+        '<http://example.org/b> "\\u001B[31m" )>> .\n',
+        "utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        rdf.read(doc)
+    report = info.value.report()
+    assert "RDF 1.2 triple terms" in report and "[31m" in report
+    _sid, _graph, warnings = rdf.read(_first_line(doc, tmp_path / "one.nt"))
+    (warning,) = warnings
+    assert "\\x1b]0;owned\\x07\\x1b[2J\\x0afake.ttl:1" in warning.message
+    for text in (report, warning.message):
+        assert not re.search(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]", text.replace("\n", "")), text
+    assert "\n" not in warning.message
+
+
+def _first_line(doc: Path, out: Path) -> Path:
+    out.write_text(doc.read_text("utf-8").splitlines()[0] + "\n", "utf-8")
+    return out
 
 
 # ---------------------------------------------------------------------------------- escaping

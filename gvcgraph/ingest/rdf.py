@@ -558,6 +558,16 @@ def _remote_contexts(text: str | None) -> list[str]:
     return found
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (line breaks too) written as ``\\xNN``: input quoted
+    in a message can neither start a line of its own nor move the terminal's cursor, change its
+    title or clear it (escape sequences)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _report_problem(
     report: dict[str, object], name: str, label: str, text: str | None
 ) -> list[Problem]:
@@ -566,7 +576,7 @@ def _report_problem(
     line = line if isinstance(line, int) and line > 0 else None
     where = f"line {line}" if line else "file"
     if kind == "error":
-        message = str(report.get("message", ""))
+        message = printable(str(report.get("message", "")))
         if "LoadDocumentCallback" in message:
             names = _remote_contexts(text)
             named = ", ".join(repr(n) for n in names) if names else "another document"
@@ -593,7 +603,7 @@ def _report_problem(
                 where,
                 "",
                 "RDF 1.2 triple terms (<< ... >>) and directional language tags (@en--ltr) are "
-                f"not supported; the store keeps RDF 1.1: {report.get('quad', '')}",
+                f"not supported; the store keeps RDF 1.1: {printable(str(report.get('quad', '')))}",
             )
         ]
     return []
@@ -649,7 +659,7 @@ def _to_rdflib(ntriples: bytes, name: str) -> tuple[Graph | None, list[Problem]]
                         "file",
                         "",
                         "an rdf:XMLLiteral holds a DOCTYPE or entity declaration; it is refused "
-                        f"(XML entities are never expanded): {str(obj)[:120]}",
+                        f"(XML entities are never expanded): {printable(str(obj)[:120])}",
                     )
                 )
                 continue
@@ -667,7 +677,7 @@ def _to_rdflib(ntriples: bytes, name: str) -> tuple[Graph | None, list[Problem]]
                 "file",
                 "",
                 f"{len(ill_typed)} literal(s) do not match their datatype and are kept as "
-                f"written (first: {ill_typed[0][:120]})",
+                f"written (first: {printable(ill_typed[0][:120])})",
                 "warning",
             )
         )
