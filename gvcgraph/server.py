@@ -263,6 +263,8 @@ class SparqlServer(ThreadingHTTPServer):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host.strip("[]"), port), SparqlHandler)
         self.kg = kg
+        if allow_service:  # the endpoint checks SERVICE and LOAD itself; let the graph run them
+            kg.allow_service = True
         self.allow_update = allow_update
         self.allow_service = allow_service
         self.cors = cors

@@ -153,3 +153,21 @@ def test_store_being_written_reads_old_version_and_second_writer_gets_a_clear_me
     assert writing.exit_code == 2, writing.output
     assert "is being written by process" in writing.output
     assert "GVCGRAPH_LOCK_TIMEOUT" in writing.output
+
+
+def test_table_output_shows_control_characters_of_labels_as_text() -> None:
+    """A label holding terminal escape sequences (title change, clear screen) is printed with
+    them made visible in the table format, and kept exact in CSV."""
+    import io
+
+    import pandas as pd
+
+    from gvcgraph.cli.common import emit_table
+
+    df = pd.DataFrame({"label": ["ACME\x1b]0;pwned\x07\x1b[2J Ltd"], "n": [1]})
+    table, csv = io.StringIO(), io.StringIO()
+    emit_table(df, "table", table)
+    emit_table(df, "csv", csv)
+    assert "\x1b" not in table.getvalue() and "\x07" not in table.getvalue()
+    assert "ACME\\x1b]0;pwned\\x07\\x1b[2J Ltd" in table.getvalue()
+    assert "ACME\x1b]0;pwned\x07\x1b[2J Ltd" in csv.getvalue()

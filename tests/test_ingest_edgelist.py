@@ -544,3 +544,17 @@ def test_failure_while_writing_leaves_the_store_as_it_was(
         result = _ingest(_csv(tmp_path, LINKS), tmp_path / "store")
         assert result.exit_code == 2 and "No space left on device" in result.output
         assert "Traceback" not in result.output
+
+
+def test_a_line_over_the_limit_is_reported_and_the_rest_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line longer than MAX_LINE_BYTES is an error at its line number, read in pieces (never
+    whole); the rows after it are still checked, so every problem is reported at once."""
+    monkeypatch.setattr(el, "MAX_LINE_BYTES", 64)
+    path = _csv(tmp_path, "source,target,share\na,b,\n" + "c," + "x" * 300 + ",\nd,e,200\n")
+    with pytest.raises(InputError) as info:
+        el.scan_edgelist(path)
+    messages = [str(p) for p in info.value.problems]
+    assert any(":3: error: the line is 304 bytes long, over the limit of 64" in m for m in messages)
+    assert any(":4 (row 2, column 'share')" in m and "'200'" in m for m in messages), messages

@@ -189,3 +189,15 @@ def test_ontology_is_loaded_once_and_versioned(tmp_path: Path) -> None:
     with KnowledgeGraph(path) as kg:
         assert len(kg) == n
     assert any(f" <{terms.ONTOLOGY_GRAPH}> ." in line for line in canonical_dump(path))
+
+
+def test_service_and_load_are_refused_unless_allowed() -> None:
+    """SERVICE and LOAD would make pyoxigraph fetch a URL named in the text: refused before the
+    store sees them (tests/test_hostile.py proves with a listener that nothing connects)."""
+    kg = KnowledgeGraph()
+    with pytest.raises(QueryError, match="SERVICE would make gvcgraph fetch a URL"):
+        kg.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    with pytest.raises(QueryError, match="LOAD would make gvcgraph fetch a URL"):
+        kg.update("LOAD <http://127.0.0.1:9/data.ttl>")
+    allowed = KnowledgeGraph(allow_service=True)  # handed to the store (results are lazy)
+    assert allowed.query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")

@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from gvcgraph.graph.store import KnowledgeGraph
+from gvcgraph.text import printable
 
 STORE_HELP = (
     "Graph store: a directory for an on-disk store. Default: $GVCGRAPH_STORE, or else "
@@ -64,6 +65,8 @@ def emit_table(df: pd.DataFrame, fmt: str = "table", out: Any = None) -> None:
         if df.empty:
             out.write("(no rows)\n" if len(df.columns) else "(no results)\n")
             return
+        # labels come from sources: no escape sequence reaches the terminal (csv/json stay exact)
+        df = df.map(lambda v: printable(v) if isinstance(v, str) else v)
         with pd.option_context(
             "display.max_rows",
             None,

@@ -91,8 +91,12 @@ class KnowledgeGraph:
     Parameters
     ----------
     location:
-        ``None`` for an in-memory graph, or a directory for an on-disk store (created if
-        missing).
+        ``None`` for an in-memory graph, a directory for an on-disk store (created if
+        missing), or the URL of a SPARQL server.
+    allow_service:
+        Let queries use ``SERVICE`` and updates ``LOAD``, which make the store fetch a URL
+        (pyoxigraph has an HTTP client). Off by default: a query file from someone else must
+        not make gvcgraph contact a server of their choosing.
 
     Examples
     --------
@@ -101,7 +105,8 @@ class KnowledgeGraph:
     >>> kg.select("SELECT (COUNT(*) AS ?n) WHERE { ?f a gvc:Firm }")  # doctest: +SKIP
     """
 
-    def __init__(self, location: str | Path | None = None):
+    def __init__(self, location: str | Path | None = None, *, allow_service: bool = False):
+        self.allow_service = allow_service
         self.url: str | None = None
         self.location: Path | None = None
         self._dir: StoreDirectory | None = None
@@ -232,6 +237,7 @@ class KnowledgeGraph:
         The derived graph is not rematerialised: follow with :meth:`rederive` in the same
         :meth:`writing` block, or put ``derive_updates()`` in the same update text.
         """
+        self._refuse_fetching(update)
         with self.writing() as store:
             try:
                 store.update(update, prefixes=self._prefixes)
@@ -239,6 +245,20 @@ class KnowledgeGraph:
                 raise QueryError(f"SPARQL update syntax error: {exc}") from None
             except OSError as exc:
                 raise StoreError(f"the store could not be written: {exc}") from None
+            except RuntimeError as exc:  # pyoxigraph's errors of evaluation (LOAD failing ...)
+                raise QueryError(f"the update failed: {exc}") from None
+
+    def _refuse_fetching(self, sparql: str) -> None:
+        from gvcgraph.graph.sparql_scan import network_operations
+
+        found = network_operations(sparql) if not self.allow_service else []
+        if found:
+            raise QueryError(
+                f"{' and '.join(found)} would make gvcgraph fetch a URL named in the query; "
+                "refused (a query from someone else must not contact servers of their "
+                "choosing). Run it where fetching is intended, with KnowledgeGraph(..., "
+                "allow_service=True)"
+            )
 
     @contextlib.contextmanager
     def writing(self, timeout: float | None = None) -> Iterator[Any]:
@@ -356,13 +376,14 @@ class KnowledgeGraph:
         """Run any SPARQL query over the union of all graphs; returns pyoxigraph results."""
         if bindings:
             sparql = with_values(sparql, bindings)
+        self._refuse_fetching(sparql)
         try:
             return self.store.query(
                 sparql, prefixes=self._prefixes, use_default_graph_as_union=True
             )
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise QueryError(f"the query failed: {exc}") from None
 
     def select(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> pd.DataFrame:

@@ -89,6 +89,9 @@ MAX_LISTED = 100
 MAX_WARNINGS = 20
 """Warnings listed per kind; further ones are counted."""
 
+MAX_LINE_BYTES = 1 << 20
+"""Longest line read (1 MiB): a longer one is reported without being held in memory."""
+
 FIELDS: dict[str, tuple[str, ...]] = {
     "source": ("source", "from", "src"),
     "target": ("target", "to", "dst"),
@@ -214,7 +217,7 @@ def _detect_delimiter(path: Path) -> str:
     if path.suffix.lower() in (".tsv", ".tab"):
         return "\t"
     with path.open("rb") as f:
-        first = f.readline().decode("utf-8", errors="replace")
+        first = f.readline(MAX_LINE_BYTES).decode("utf-8", errors="replace")
     counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -281,9 +284,33 @@ class _Reader:
         self.problems = problems
         self.bytes_read = 0
 
+    def _physical_lines(self, f: Any) -> Iterator[bytes]:
+        """The file's lines; one longer than :data:`MAX_LINE_BYTES` is reported and skipped
+        without being held in memory."""
+        n = 0
+        while raw := f.readline(MAX_LINE_BYTES + 1):
+            n += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                skipped = len(raw)
+                while (more := f.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
+                    skipped += len(more)
+                skipped += len(more)
+                self.bytes_read += skipped
+                if self.problems is not None:
+                    self.problems.error(
+                        n,
+                        f"line {n}",
+                        "",
+                        f"the line is {skipped:,} bytes long, over the limit of "
+                        f"{MAX_LINE_BYTES:,}; is this an edge list (one link per line)?",
+                    )
+                yield b"\n"
+                continue
+            yield raw
+
     def _lines(self, f: Any) -> Iterator[str]:
         first = True
-        for n, raw in enumerate(f, start=1):
+        for n, raw in enumerate(self._physical_lines(f), start=1):
             self.bytes_read += len(raw)
             if first:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
