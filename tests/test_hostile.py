@@ -811,6 +811,29 @@ def test_map_and_report_in_a_browser(hostile_out: Path, tmp_path: Path) -> None:
         assert page.dialogs == [] and page.remote_requests() == []
 
 
+def test_the_map_runs_only_its_own_scripts(hostile_out: Path, tmp_path: Path) -> None:
+    """Defence in depth: markup slipped into the map file (as a broken escape would) does not
+    run, because the page's CSP allows its two scripts by hash only; the map still works."""
+    from tests.browser.cdp import Browser
+
+    text = (hostile_out / "map.html").read_text("utf-8")
+    injected = f"<body>{IMG}<svg onload=alert(2)></svg><script>alert(3)</script>"
+    tampered = tmp_path / "tampered.html"
+    tampered.write_text(text.replace("<body>", injected, 1), "utf-8")
+    with Browser(_chromium(), tmp_path / "chromium") as browser:
+        page = browser.new_page()
+        page.goto(tampered.resolve().as_uri())
+        page.wait_for("window.gvcMap && window.gvcMap.ready", timeout=60)
+        time.sleep(0.5)
+        assert page.dialogs == []
+        assert page.eval("document.querySelectorAll('img').length") == 1  # there, inert
+        assert page.eval("gvcMap.drawn().nodes") == len(gvcmap_nodes(hostile_out / "map.html"))
+
+
+def gvcmap_nodes(path: Path) -> list[dict[str, Any]]:
+    return json.loads(tags_of(path).scripts[0])["nodes"]
+
+
 def test_endpoint_query_page_shows_hostile_results_as_text(
     hostile_kg: KnowledgeGraph, tmp_path: Path
 ) -> None:

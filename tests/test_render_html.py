@@ -10,6 +10,8 @@ targets-firm-category). The map must draw exactly the nodes and edges of the pro
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import random
 import re
@@ -125,6 +127,25 @@ def test_map_is_self_contained(sample_kg: KnowledgeGraph, tmp_path: Path) -> Non
                 "w3id.org/gvcgraph",
             )
         ), url
+
+
+def test_csp_allows_exactly_the_pages_two_scripts(sample_kg: KnowledgeGraph) -> None:
+    doc = parse(map_html(build_view(sample_kg)))
+    (csp,) = [
+        a["content"]
+        for t, a in doc.tags
+        if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    ]
+    directives = dict(d.strip().split(" ", 1) for d in (csp or "").split(";") if d.strip())
+    allowed = set(directives["script-src"].split())
+    assert "'unsafe-inline'" not in allowed and "'unsafe-eval'" not in allowed
+    code = [text for attrs, text in doc.scripts if attrs.get("type") != "application/json"]
+    assert len(code) == 2
+    hashes = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode() + "'"
+        for t in code
+    }
+    assert allowed == hashes
 
 
 def test_our_script_never_parses_text_as_html() -> None:

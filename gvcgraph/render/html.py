@@ -10,7 +10,9 @@
   ``textContent`` and DOM nodes only, never ``innerHTML``.
 
 The page loads nothing else: no CDN, no font, no image; a Content-Security-Policy of
-``default-src 'none'`` makes the browser refuse any request the page might still try.
+``default-src 'none'`` makes the browser refuse any request the page might still try, and its
+``script-src`` names the two scripts by their SHA-256, so no other script or event handler
+can run in the page.
 
 Why vis-network from the pyvis package: pyvis is already a dependency and ships the
 standalone vis-network build (``pyvis/lib/vis-9.1.2/vis-network.min.js``), so the map needs no
@@ -22,6 +24,8 @@ drops the file, :func:`vis_network_js` says so and which file it expected.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import math
@@ -203,14 +207,27 @@ def _generator() -> str:
         return "gvcgraph"
 
 
+def script_hash(text: str) -> str:
+    """The Content-Security-Policy source that allows one inline script: ``'sha256-...'``."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
 def map_html(mv: MapView) -> str:
-    """The map of a view as one self-contained HTML document (a string)."""
+    """The map of a view as one self-contained HTML document (a string).
+
+    The page's Content-Security-Policy allows exactly its two scripts, by their SHA-256: were
+    text from a source ever to become markup, a script or event handler in it would not run.
+    """
+    vis, app = vis_network_js(), safe_inline_script(_asset("map.js"))
     values = {
         "TITLE": html.escape(mv.title),
         "GENERATOR": html.escape(_generator()),
         "DATA": json_for_html(map_data(mv)),
-        "VIS": vis_network_js(),
-        "APP": safe_inline_script(_asset("map.js")),
+        "VIS": vis,
+        "APP": app,
+        # the template writes each script between two newlines
+        "SCRIPTS": " ".join(script_hash(f"\n{text}\n") for text in (vis, app)),
     }
     template = _asset("map.html.tmpl")
     # one pass, so that text inside the data can never be taken for a placeholder
