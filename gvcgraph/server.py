@@ -260,6 +260,8 @@ class SparqlServer(ThreadingHTTPServer):
         max_connections: int = MAX_CONNECTIONS,
         quiet: bool = False,
     ):
+        if cors == "*" and allow_update:
+            raise ValueError("cors='*' with allow_update would let any web page change the graph")
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host.strip("[]"), port), SparqlHandler)
         self.kg = kg

@@ -732,3 +732,17 @@ def test_serve_command_on_a_busy_port_is_a_message(sample_store: Path) -> None:
     assert result.exit_code == 2
     assert "cannot listen on 127.0.0.1" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_serve_refuses_any_origin_with_updates_and_malformed_origins(sample_store: Path) -> None:
+    from click.testing import CliRunner
+
+    from gvcgraph.cli.serve import serve
+
+    runner = CliRunner()
+    result = runner.invoke(serve, ["--store", str(sample_store), "--cors", "*", "--allow-update"])
+    assert result.exit_code == 2 and "would let any web page change the graph" in result.output
+    result = runner.invoke(serve, ["--store", str(sample_store), "--cors", "https://x.org/"])
+    assert result.exit_code == 2 and "is not an origin" in result.output
+    with pytest.raises(ValueError, match="any web page"):
+        make_server(KnowledgeGraph(), "127.0.0.1", 0, cors="*", allow_update=True)

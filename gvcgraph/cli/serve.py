@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from gvcgraph.cli.common import open_graph, store_option
 from gvcgraph.server import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_TIMEOUT, make_server
+
+
+def _origin(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Check ``--cors``: ``*`` or one origin as browsers send it (scheme, host, port)."""
+    if value is None or value == "*":
+        return value
+    if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", value):
+        raise click.BadParameter(
+            f"{value!r} is not an origin; give scheme, host and port only, as browsers send "
+            "it (e.g. https://example.org or http://localhost:8080), or *"
+        )
+    return value
 
 
 class ListenError(click.ClickException):
@@ -44,7 +58,9 @@ class ListenError(click.ClickException):
     "--cors",
     metavar="ORIGIN",
     default=None,
-    help="Let web pages from this origin (e.g. https://example.org) read results.",
+    callback=_origin,
+    help="Let web pages from this origin (e.g. https://example.org) read results; * for any "
+    "page (not with --allow-update).",
 )
 @click.option(
     "--timeout",
@@ -73,6 +89,11 @@ def serve(
 
     Example: gvcgraph serve --store ./graph --port 7878
     """
+    if cors == "*" and allow_update:
+        raise click.UsageError(
+            "--cors '*' with --allow-update would let any web page change the graph; "
+            "name the one origin that may (--cors https://...)"
+        )
     kg = open_graph(store)
     try:
         server = make_server(
