@@ -4,16 +4,12 @@ Input
 -----
 One RDF file; its format is told by its extension:
 
-=====================================  ==========
-extension                              format
-=====================================  ==========
-``.ttl`` ``.turtle``                   Turtle
-``.nt`` ``.ntriples``                  N-Triples
-``.nq`` ``.nquads``                    N-Quads
-``.trig``                              TriG
-``.rdf`` ``.owl`` ``.xml`` ``.rdfxml``  RDF/XML
-``.jsonld`` ``.json``                  JSON-LD
-=====================================  ==========
+* ``.ttl`` ``.turtle``: Turtle;
+* ``.nt`` ``.ntriples``: N-Triples;
+* ``.nq`` ``.nquads``: N-Quads;
+* ``.trig``: TriG;
+* ``.rdf`` ``.owl`` ``.xml`` ``.rdfxml``: RDF/XML;
+* ``.jsonld`` ``.json``: JSON-LD.
 
 Every triple of the file goes, as it is, into the source's named graph
 (``graph/source/<id>``); the triples of the named graphs of an N-Quads or TriG file go there
@@ -51,7 +47,9 @@ Problems
 Syntax errors are reported with their line (and column when the parser gives it; pyoxigraph
 gives no position in RDF/XML and JSON-LD, so the line is the one the parser had reached), every
 one of them for the line-based formats (up to :data:`MAX_SYNTAX_ERRORS`). RDF 1.2 triple terms
-and directional language tags are refused: the store keeps RDF 1.1.
+and directional language tags are refused: the store keeps RDF 1.1. An ``rdf:XMLLiteral`` that
+holds a DOCTYPE is refused (rdflib would parse it, entities and all). Input quoted in a message
+has its control characters written as ``\\xNN`` (:func:`printable`).
 
 Example
 -------
@@ -132,7 +130,6 @@ KIND = "Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD"
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _XML_LITERAL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral"
-_LINE_BASED = ("TURTLE", "N_TRIPLES", "N_QUADS", "TRIG")
 
 # The parser process: only the standard library and pyoxigraph (it starts in 0.1 s, where
 # importing gvcgraph would take over a second). It reads the file from stdin, writes the
