@@ -359,7 +359,7 @@ BAD_CASES = [
         "xmllit.ttl",
         '<http://example.org/a> <http://example.org/b> "<!DOCTYPE x [<!ENTITY a \\"b\\">]><x>&a;</x>"'
         "^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral> .\n",
-        [(None, r"rdf:XMLLiteral holds a DOCTYPE or entity declaration; it is refused")],
+        [(1, r"rdf:XMLLiteral holds a DOCTYPE or entity declaration; it is refused")],
     ),
 ]
 

@@ -186,6 +186,23 @@ def read(path: Path, source_id: str | None = None) -> tuple[str, Graph, list[Pro
     return sid, graph, problems
 
 
+def _oxigraph_errors(raw: bytes, fmt: str, limit: int = 50) -> list[tuple[int | None, str]]:
+    """The syntax errors pyoxigraph finds in the file (it checks IRIs and gives lines)."""
+    import pyoxigraph as ox
+
+    form = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.N_TRIPLES
+    found: list[tuple[int | None, str]] = []
+    quads = ox.parse(raw, format=form, base_iri="http://gleif.invalid/")
+    while len(found) < limit:
+        try:
+            next(quads)
+        except StopIteration:
+            break
+        except SyntaxError as exc:
+            found.append((exc.lineno or None, exc.msg or str(exc)))
+    return found
+
+
 def _invalid_iris(name: str, fmt: str, source: Graph, raw: bytes) -> list[Problem]:
     """IRIs that rdflib accepted but that are not IRIs (``<a\\u003Eb>`` unescapes to ``a>b``).
 
@@ -197,29 +214,17 @@ def _invalid_iris(name: str, fmt: str, source: Graph, raw: bytes) -> list[Proble
     )
     if not bad:
         return []
-    import pyoxigraph as ox
-
     what = "Turtle" if fmt == "turtle" else "N-Triples"
-    form = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.N_TRIPLES
-    located: list[Problem] = []
-    quads = ox.parse(raw, format=form, base_iri="http://gleif.invalid/")
-    while len(located) < 50:
-        try:
-            next(quads)
-        except StopIteration:
-            break
-        except SyntaxError as exc:
-            line = exc.lineno or None
-            message = re.sub(r"^Parser error [^:]*: ", "", exc.msg or str(exc))
-            located.append(
-                Problem(
-                    name,
-                    line,
-                    f"line {line}" if line else "file",
-                    "",
-                    f"not valid {what}: {message}",
-                )
-            )
+    located = [
+        Problem(
+            name,
+            line,
+            f"line {line}" if line else "file",
+            "",
+            f"not valid {what}: {re.sub(r'^Parser error [^:]*: ', '', message)}",
+        )
+        for line, message in _oxigraph_errors(raw, fmt)
+    ]
     if located:
         return located
     return [
@@ -235,22 +240,18 @@ def _iri_ok(term: URIRef) -> bool:
 
 
 def _syntax_problem(name: str, fmt: str, exc: Exception, raw: bytes) -> Problem:
+    """The syntax error rdflib raised, at its line; pyoxigraph finds the line when rdflib gives
+    none (its N-Triples parser, and errors such as a file cut inside a directive)."""
     what = "Turtle" if fmt == "turtle" else "N-Triples"
     lines = getattr(exc, "lines", None)
     why = getattr(exc, "_why", None)
     if isinstance(lines, int) and why:
         line = lines + 1
         return Problem(name, line, f"line {line}", "", f"not valid {what}: {why}")
-    if fmt == "nt":
-        import pyoxigraph as ox
-
-        try:
-            for _ in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES):
-                pass
-        except SyntaxError as located:
-            line = located.lineno or None
-            where = f"line {line}" if line else "file"
-            return Problem(name, line, where, "", f"not valid {what}: {located.msg}")
+    for line, message in _oxigraph_errors(raw, fmt, limit=1):
+        return Problem(
+            name, line, f"line {line}" if line else "file", "", f"not valid {what}: {message}"
+        )
     return Problem(name, None, "file", "", f"not valid {what}: {exc}")
 
 

@@ -129,12 +129,12 @@ KIND = "Turtle, N-Triples, N-Quads, TriG, RDF/XML or JSON-LD"
 """What an RDF file may hold, for messages."""
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_XML_LITERAL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral"
 
 # The parser process: only the standard library and pyoxigraph (it starts in 0.1 s, where
 # importing gvcgraph would take over a second). It reads the file from stdin, writes the
 # triples as N-Triples to stdout and one JSON object per line to stderr: "error" (a syntax
-# error), "unsupported" (an RDF 1.2 term), "graph" (a named graph merged), "done".
+# error), "unsupported" (an RDF 1.2 term), "xml-literal" (an rdf:XMLLiteral with a DOCTYPE,
+# which rdflib would parse, entities and all), "graph" (a named graph merged), "done".
 _WORKER = r"""
 import io, json, re, sys
 fmt_name, base, max_errors, memory = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -174,6 +174,7 @@ reader = Lines(data)
 recovers = fmt_name in ("TURTLE", "N_TRIPLES", "N_QUADS", "TRIG")
 quads = ox.parse(reader, format=getattr(ox.RdfFormat, fmt_name), base_iri=base or None,
                  rename_blank_nodes=True)
+XML_LITERAL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral"
 prefix = re.compile(
     r"^Parser error (?:at line \d+ (?:column \d+|between columns \d+ and \d+)"
     r"|between line \d+ column \d+ and line \d+ column \d+): "
@@ -211,6 +212,10 @@ def triples():
             state["unsupported"] += 1
             if state["unsupported"] <= 5:
                 say(kind="unsupported", line=where(), quad=str(q)[:300])
+            continue
+        o = q.object
+        if isinstance(o, ox.Literal) and o.datatype.value == XML_LITERAL and "<!" in o.value:
+            say(kind="xml-literal", line=where(), quad=str(q)[:300])
             continue
         if not isinstance(q.graph_name, ox.DefaultGraph):
             name = str(q.graph_name)
@@ -603,6 +608,17 @@ def _report_problem(
                 f"not supported; the store keeps RDF 1.1: {printable(str(report.get('quad', '')))}",
             )
         ]
+    if kind == "xml-literal":
+        return [
+            Problem(
+                name,
+                line,
+                where,
+                "",
+                "an rdf:XMLLiteral holds a DOCTYPE or entity declaration; it is refused (XML "
+                f"entities are never expanded): {printable(str(report.get('quad', '')))}",
+            )
+        ]
     return []
 
 
@@ -633,7 +649,7 @@ def _term(term: object) -> Node:
     raise ValueError(f"unsupported RDF term {term}")
 
 
-def _to_rdflib(ntriples: bytes, name: str) -> tuple[Graph | None, list[Problem]]:
+def _to_rdflib(ntriples: bytes, name: str) -> tuple[Graph, list[Problem]]:
     """The parser's N-Triples as an rdflib graph; ill-typed literals are reported once."""
     graph = new_graph()
     problems: list[Problem] = []
@@ -643,24 +659,7 @@ def _to_rdflib(ntriples: bytes, name: str) -> tuple[Graph | None, list[Problem]]
     rdflib_terms.setLevel(logging.ERROR)  # ill-typed literals are reported below, once
     try:
         for triple in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
-            obj = triple.object
-            if (
-                isinstance(obj, ox.Literal)
-                and obj.datatype.value == _XML_LITERAL
-                and "<!" in obj.value
-            ):
-                problems.append(
-                    Problem(
-                        name,
-                        None,
-                        "file",
-                        "",
-                        "an rdf:XMLLiteral holds a DOCTYPE or entity declaration; it is refused "
-                        f"(XML entities are never expanded): {printable(str(obj)[:120])}",
-                    )
-                )
-                continue
-            o = _term(obj)
+            o = _term(triple.object)
             if isinstance(o, Literal) and o.ill_typed:
                 ill_typed.append(o.n3())
             graph.add((_term(triple.subject), _term(triple.predicate), o))
@@ -678,7 +677,7 @@ def _to_rdflib(ntriples: bytes, name: str) -> tuple[Graph | None, list[Problem]]
                 "warning",
             )
         )
-    return (None if _has_errors(problems) else graph), problems
+    return graph, problems
 
 
 # ---------------------------------------------------------------------------------- content
