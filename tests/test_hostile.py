@@ -315,11 +315,6 @@ def test_gleif_reader_refuses_rdfxml_and_jsonld(tmp_path: Path) -> None:
         assert "expected GLEIF RDF as Turtle (.ttl) or N-Triples (.nt)" in info.value.report()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="hostile -> lead/fuzz (notes/HELPERS.md): `gvcgraph query` hands SERVICE to "
-    "pyoxigraph, which fetches; the endpoint refuses it unless --allow-service",
-)
 def test_service_in_a_query_file_is_not_fetched(tmp_path: Path) -> None:
     with listening() as server:
         query = tmp_path / "from-a-colleague.rq"
@@ -424,11 +419,6 @@ def test_a_1gib_line_in_an_rdf_file_is_refused(tmp_path: Path) -> None:
     assert peak < PEAK_MIB and seconds < 60, (peak, seconds)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="hostile -> lead (notes/HELPERS.md): the edge-list reader reads a whole line into "
-    "memory (delimiter sniffing and csv iteration); edgelist.py is being rewritten",
-)
 def test_a_1gib_line_in_an_edge_list_is_refused(tmp_path: Path) -> None:
     doc = sparse_file(tmp_path / "links.csv", b"source,target\noem-a,")
     code, output, peak, seconds = run_bounded(

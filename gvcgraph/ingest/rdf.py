@@ -82,6 +82,7 @@ from gvcgraph.ingest.external import (
     source_id_for,
 )
 from gvcgraph.ontology.terms import GVC, PREFIXES, SH
+from gvcgraph.text import printable
 
 MAX_BYTES = 20 * 1024 * 1024
 """Largest RDF file read (20 MiB, as for case-study files); a larger graph belongs in a SPARQL
@@ -558,16 +559,6 @@ def _remote_contexts(text: str | None) -> list[str]:
             if item not in found:
                 found.append(item)
     return found
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (line breaks too) written as ``\\xNN``: input quoted
-    in a message can neither start a line of its own nor move the terminal's cursor, change its
-    title or clear it (escape sequences)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _report_problem(
