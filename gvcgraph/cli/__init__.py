@@ -219,17 +219,60 @@ def query(
         raise click.UsageError("--param needs a query NAME (gvcgraph queries lists them)")
     if bool(expr) == bool(file):
         raise click.UsageError("give a query NAME, or exactly one of -e SPARQL or -f FILE.rq")
-    text = expr if expr else file.read_text("utf-8")  # type: ignore[union-attr]
+    text = expr if expr else _read_query_file(file)  # type: ignore[arg-type]
+    import pandas as pd
     import pyoxigraph as ox
 
+    from gvcgraph.graph.store import python_value
+    from gvcgraph.queries.library import check_sparql
+
     with open_graph(store) as kg:
-        result = kg.query(text)
+        try:
+            check_sparql(text)
+            result = kg.query(text)
+        except QueryError as exc:
+            if file is None:
+                raise
+            raise QueryError(f"{file}: {exc}") from None
         if isinstance(result, ox.QueryBoolean):
             click.echo("true" if bool(result) else "false")
         elif isinstance(result, ox.QueryTriples):
             click.echo(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode("utf-8"), nl=False)
         else:
-            emit_table(compact_iris(kg.select(text)) if fmt == "table" else kg.select(text), fmt)
+            names = [v.value for v in result.variables]
+            try:
+                rows = [[python_value(sol[n]) for n in names] for sol in result]
+            except (OSError, RuntimeError) as exc:  # an error while the solutions are computed
+                raise QueryError(f"the query failed: {exc}") from None
+            df = pd.DataFrame(rows, columns=names)
+            emit_table(compact_iris(df) if fmt == "table" else df, fmt)
+
+
+MAX_QUERY_FILE_BYTES = 16 * 1024 * 1024
+"""Largest query file read by ``query -f`` (16 MiB; real queries are a few KiB)."""
+
+
+def _read_query_file(path: Path) -> str:
+    """The text of a ``.rq`` file; :class:`QueryError` (exit status 2) when it is unreadable,
+    too large or not UTF-8."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_QUERY_FILE_BYTES:
+            raise QueryError(
+                f"{path}: the query file is too large ({size / 1_048_576:.1f} MiB; the limit is "
+                f"{MAX_QUERY_FILE_BYTES // 1_048_576} MiB)"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise QueryError(f"{path}: cannot read the query file: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise QueryError(
+            f"{path}:{line}: the query file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None
 
 
 RDF_EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld")

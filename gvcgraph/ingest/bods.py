@@ -370,6 +370,16 @@ def _json_problem(name: str, exc: Exception, text: str) -> Problem:
         )
     if isinstance(exc, RecursionError):
         return Problem(name, None, "file", "", "not usable JSON: nested too deeply")
+    if "integer string conversion" in str(exc):  # Python's limit on the digits of an int
+        m = re.search(r"\d{4301,}", text)
+        line = text.count("\n", 0, m.start()) + 1 if m else None
+        return Problem(
+            name,
+            line,
+            f"line {line}" if line else "file",
+            "",
+            "not usable JSON: a number has more than 4300 digits",
+        )
     return Problem(name, None, "file", "", f"not valid JSON: {exc}")
 
 

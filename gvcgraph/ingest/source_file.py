@@ -132,7 +132,20 @@ def load_yaml(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
     if text is None:
         return None, problems
     name = str(path)
-    loader = _NoAliasLoader(text)
+    try:
+        loader = _NoAliasLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text[: exc.position].count("\n") + 1
+        return None, [
+            Problem(
+                name,
+                line,
+                f"line {line}",
+                "",
+                f"invalid YAML: the character U+{exc.character:04X} is not allowed in YAML "
+                "(a control or non-printable character); remove it",
+            )
+        ]
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -142,29 +155,126 @@ def load_yaml(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
         return None, [Problem(name, line, f"line {line}", "", f"invalid YAML: {what}")]
     except yaml.YAMLError as exc:
         return None, [Problem(name, None, "file", "", f"invalid YAML: {exc}")]
+    except RecursionError:
+        # PyYAML composes nested collections recursively: a file nested hundreds of levels
+        # deep (a "recursion bomb") exhausts Python's stack before it is parsed.
+        line = loader.line + 1
+        return None, [
+            Problem(
+                name,
+                line,
+                f"line {line}",
+                "",
+                f"invalid YAML: nested more than {MAX_NESTING} levels deep; a case study needs "
+                "a handful",
+            )
+        ]
     finally:
         loader.dispose()
     if node is None:
         return None, [Problem(name, None, "file", "", "file is empty; expected a case study")]
     locator = Locator(name)
     errors: list[Problem] = []
-    data = _convert(node, (), locator, loader, errors)
+    try:
+        data = _convert(node, (), locator, loader, errors, 0)
+    except _TooDeep as exc:
+        return None, [
+            Problem(
+                name,
+                exc.line,
+                f"line {exc.line}",
+                "",
+                f"invalid YAML: nested more than {MAX_NESTING} levels deep; a case study needs "
+                "a handful",
+            )
+        ]
     return LoadedDocument(data, locator), errors
 
 
-def _convert(
+MAX_NESTING = 50
+"""Deepest nesting of mappings and lists accepted in a case study (real ones use four)."""
+
+
+class _TooDeep(Exception):
+    """A document nested deeper than :data:`MAX_NESTING`; ``line`` is where it got too deep."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def _construct_scalar(
     node: yaml.Node, path: PathKey, loc: Locator, loader: yaml.SafeLoader, errors: list[Problem]
 ) -> Any:
+    """The Python value of a scalar node; a value PyYAML cannot construct becomes a problem.
+
+    A plain scalar that PyYAML reads as a date or a number but cannot build (``2020-02-30``,
+    an integer of thousands of digits) is kept as the text written, so that validation says
+    what the field expects. An explicit tag that does not fit its value (``!!int x``) or that
+    the safe loader does not know (``!!python/object:...``) is an error at its line.
+    """
+    try:
+        return loader.construct_object(node, deep=True)
+    except Exception as exc:  # PyYAML raises ValueError, KeyError, ConstructorError ... here
+        implicit = isinstance(node, yaml.ScalarNode) and node.tag == loader.resolve(
+            yaml.ScalarNode, node.value, (True, False)
+        )
+        if implicit:
+            return node.value
+        line = node.start_mark.line + 1
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        if isinstance(exc, yaml.MarkedYAMLError):
+            reason = f"the tag {tag} is not allowed in a case study; write a plain value"
+        else:
+            reason = f"{str(node.value)[:80]!r} is not a valid {tag} value"
+        errors.append(
+            Problem(loc.file, line, f"line {line}", dotted(path), f"invalid YAML: {reason}")
+        )
+        return None
+
+
+def _convert(
+    node: yaml.Node,
+    path: PathKey,
+    loc: Locator,
+    loader: yaml.SafeLoader,
+    errors: list[Problem],
+    depth: int,
+) -> Any:
     line = node.start_mark.line + 1
+    if depth > MAX_NESTING:
+        raise _TooDeep(line)
     loc.set(path, line, f"line {line}")
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, Hashable) or isinstance(key, (list, dict)):
-                errors.append(loc.problem(path, "a mapping key must be a plain name"))
-                continue
             key_line = key_node.start_mark.line + 1
+            known = len(errors)
+            key = (
+                _construct_scalar(key_node, path, loc, loader, errors)
+                if isinstance(key_node, yaml.ScalarNode)
+                else []
+            )
+            if len(errors) > known:
+                continue
+            if not isinstance(key, str):
+                # every section and field name is text: 123, true, ~ or 2020-01-01 as a key
+                # is a mistake (and a number would read as a list index in messages)
+                what = (
+                    "a list or a mapping"
+                    if not isinstance(key, Hashable) or isinstance(key, (list, dict))
+                    else f"{type(key).__name__} {key!r}"
+                )
+                errors.append(
+                    Problem(
+                        loc.file,
+                        key_line,
+                        f"line {key_line}",
+                        dotted(path),
+                        f"expected a field or section name (text) as the key, got {what}",
+                    )
+                )
+                continue
             if key in out:
                 errors.append(
                     Problem(
@@ -176,12 +286,13 @@ def _convert(
                     )
                 )
                 continue
-            out[key] = _convert(value_node, (*path, key), loc, loader, errors)
+            out[key] = _convert(value_node, (*path, key), loc, loader, errors, depth + 1)
             # a field's place is its key's line (the value's own node may start elsewhere)
             loc.set((*path, key), key_line, f"line {key_line}")
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
-            _convert(item, (*path, i), loc, loader, errors) for i, item in enumerate(node.value)
+            _convert(item, (*path, i), loc, loader, errors, depth + 1)
+            for i, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    return _construct_scalar(node, path, loc, loader, errors)

@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def load_csv_folder(folder: Path) -> tuple[LoadedDocument | None, list[Problem]]
                     None,
                     "file",
                     "",
-                    f"unknown sheet {path.stem!r}; expected one of {', '.join(known)}",
+                    f"unknown sheet {_shown(path.stem)}; expected one of {', '.join(known)}",
                 )
             )
             continue
@@ -129,10 +130,23 @@ def load_xlsx(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
     try:
         with zipfile.ZipFile(path) as zf:
             inflated = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError):
-        return None, [
-            Problem(name, None, "file", "", "not an XLSX workbook (not a valid zip file)")
-        ]
+            declaring = (
+                _members_declaring_entities(zf) if inflated <= MAX_UNCOMPRESSED_BYTES else []
+            )
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
+        reason = (
+            "not a valid zip file"
+            if isinstance(exc, (zipfile.BadZipFile, zlib.error))
+            else _short(str(exc))
+        )
+        return None, [Problem(name, None, "file", "", f"not an XLSX workbook ({reason})")]
     if inflated > MAX_UNCOMPRESSED_BYTES:
         return None, [
             Problem(
@@ -144,12 +158,31 @@ def load_xlsx(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
                 f"{MAX_UNCOMPRESSED_BYTES / 1_048_576:.0f} MiB (possible zip bomb)",
             )
         ]
+    if declaring:
+        return None, [
+            Problem(
+                name,
+                None,
+                f"member {declaring[0]}",
+                "",
+                f"the workbook's XML ({', '.join(declaring[:3])}) declares a DTD or entities, "
+                "which no spreadsheet program writes; refused (XML entity expansion)",
+            )
+        ]
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        return None, [Problem(name, None, "file", "", f"cannot read the workbook: {exc}")]
+        return None, [
+            Problem(
+                name,
+                None,
+                "file",
+                "",
+                f"cannot read the workbook: {type(exc).__name__}: {_short(str(exc))}",
+            )
+        ]
     known = sheet_columns()
     tables: dict[str, list[list[Any]]] = {}
     problems: list[Problem] = []
@@ -168,12 +201,76 @@ def load_xlsx(path: Path) -> tuple[LoadedDocument | None, list[Problem]]:
                     )
                 )
                 continue
-            tables[ws.title] = [list(row) for row in ws.iter_rows(values_only=True)]
+            try:
+                tables[ws.title] = [list(row) for row in ws.iter_rows(values_only=True)]
+            except Exception as exc:  # openpyxl reads sheets lazily: XML, value and zip errors
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        f"sheet {ws.title!r}",
+                        "",
+                        f"the workbook is damaged: sheet {ws.title!r} cannot be read "
+                        f"({type(exc).__name__}: {_short(str(exc))})",
+                    )
+                )
+    except Exception as exc:  # the list of sheets itself is damaged
+        problems.append(
+            Problem(
+                name,
+                None,
+                "file",
+                "",
+                f"cannot read the workbook: {type(exc).__name__}: {_short(str(exc))}",
+            )
+        )
     finally:
         wb.close()
     if problems:
         return None, problems
     return _tables_to_document(name, tables, lambda sheet: f"sheet {sheet!r}")
+
+
+_ENTITY_MARKS = tuple(
+    mark.encode(codec)
+    for mark in ("<!doctype", "<!entity")
+    for codec in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_CHUNK = 64 * 1024
+
+
+def _members_declaring_entities(zf: zipfile.ZipFile) -> list[str]:
+    """The XML members of a workbook that declare a DTD or entities (read in chunks).
+
+    openpyxl parses with the standard library's expat, whose guard against entity expansion
+    still lets a 50 kB sheet grow to a gigabyte of text; spreadsheets never declare entities.
+    """
+    found = []
+    overlap = max(len(m) for m in _ENTITY_MARKS)
+    for info in zf.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        tail = b""
+        with zf.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                window = (tail + chunk).lower()
+                if any(mark in window for mark in _ENTITY_MARKS):
+                    found.append(info.filename)
+                    break
+                tail = window[-overlap:]
+    return found
+
+
+def _shown(value: Any) -> str:
+    """A cell value as quoted in a message (``repr``, cut when long)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{str(value)[:40]!r}... ({len(str(value))} characters)"
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """A message from a library, cut to ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _cell(value: Any) -> Any:
@@ -203,24 +300,40 @@ def _tables_to_document(
 
     def where(sheet: str, row: int, column: str | None = None) -> str:
         text = f"{sheet_name(sheet)}, row {row}"
-        return f"{text}, column {column!r}" if column else text
+        return f"{text}, column {_shown(column)}" if column else text
 
     def rows(sheet: str) -> list[tuple[int, dict[str, Any]]]:
         table = tables.get(sheet) or []
         if not table:
             return []
         header = [str(_cell(h) or "").strip() for h in table[0]]
-        for col in header:
-            if col and col not in known[sheet]:
+        seen: set[str] = set()
+        for c, col in enumerate(header):
+            if not col:
+                continue
+            if col not in known[sheet]:
                 problems.append(
                     Problem(
                         file,
                         None,
                         where(sheet, 1, col),
                         "",
-                        f"unknown column {col!r} in sheet {sheet!r}",
+                        f"unknown column {_shown(col)} in sheet {sheet!r}",
                     )
                 )
+                header[c] = ""  # reported; its cells are not read
+            elif col in seen:
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        where(sheet, 1, col),
+                        "",
+                        f"column {_shown(col)} appears twice in sheet {sheet!r}",
+                    )
+                )
+                header[c] = ""
+            seen.add(col)
         out = []
         for r, raw in enumerate(table[1:], start=2):
             values = {
@@ -288,7 +401,9 @@ def _tables_to_document(
                         None,
                         where(sheet, r, "policy"),
                         "policy",
-                        f"{pid!r} is not the id of a row in the policies sheet",
+                        "empty; expected the id of a row in the policies sheet"
+                        if pid is None
+                        else f"{_shown(pid)} is not the id of a row in the policies sheet",
                     )
                 )
                 continue
@@ -320,7 +435,9 @@ def _tables_to_document(
                     None,
                     where(EVIDENCE_SHEET, r, "for"),
                     "for",
-                    f"{target!r} is not the id of a record in this workbook",
+                    "empty; expected the id of a record in this workbook"
+                    if target is None
+                    else f"{_shown(target)} is not the id of a record in this workbook",
                 )
             )
             continue

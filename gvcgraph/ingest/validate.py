@@ -25,6 +25,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 WIKIDATA_PATTERN = re.compile(r"^Q[1-9][0-9]*$")
 LEI_PATTERN = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
 DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+MIN_EXPONENT, MAX_EXPONENT = -15, 14
+"""Numbers are zero or between 1e-15 and 1e15 in magnitude (money in a currency's units fits);
+beyond that a number is a typo, and would become a literal of thousands of digits."""
 TRUE_WORDS = {"true", "yes", "y", "1"}
 FALSE_WORDS = {"false", "no", "n", "0"}
 
@@ -86,11 +89,11 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
     if fmt is None:
         ck.error((), f"missing 'format: {schema.format}' at the top of the file")
     elif fmt != schema.format:
-        ck.error(("format",), f"expected {schema.format!r}, got {fmt!r}")
+        ck.error(("format",), f"expected {schema.format!r}, got {_show(fmt)}")
     known = {"format", *schema.sections}
     for key in data:
         if key not in known:
-            ck.error((key,), f"unknown section {key!r}{_suggest(key, known)}")
+            ck.error((key,), f"unknown section {_show(key)}{_suggest(key, known)}")
 
     source_spec = schema.sections["source"]
     src = data.get("source")
@@ -140,7 +143,9 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
                     continue  # reported by the field check
                 kind = "policy" if spec.entity_like else str(item.get("type", ""))
                 if ident in defined:
-                    ck.error((*path, "id"), f"duplicate id {ident!r}: already defined in this file")
+                    ck.error(
+                        (*path, "id"), f"duplicate id {_show(ident)}: already defined in this file"
+                    )
                 else:
                     defined[ident] = kind
             else:
@@ -149,14 +154,16 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
                 if ident in fact_ids:
                     ck.error(
                         (*path, "id"),
-                        f"duplicate fact id {ident!r} (also {_where(ck, fact_ids[ident])})",
+                        f"duplicate fact id {_show(ident)} (also {_where(ck, fact_ids[ident])})",
                     )
                 else:
                     fact_ids[ident] = path
         lists[name] = good
     for ident in fact_ids:
         if ident in defined:
-            ck.error((*fact_ids[ident], "id"), f"fact id {ident!r} is also an entity or policy id")
+            ck.error(
+                (*fact_ids[ident], "id"), f"fact id {_show(ident)} is also an entity or policy id"
+            )
 
     context = {"defined": defined, "fact_ids": set(fact_ids)}
     records: list[Record] = []
@@ -169,7 +176,7 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
                 if etype not in spec.classes:
                     ck.error(
                         (*path, "type"),
-                        f"expected one of {', '.join(spec.classes)}; got {etype!r}"
+                        f"expected one of {', '.join(spec.classes)}; got {_show(etype)}"
                         + _suggest(str(etype), spec.classes),
                     )
                     etype = None
@@ -182,7 +189,7 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
             if etype:
                 for fname, fspec in spec.fields.items():
                     if etype in fspec.required_for and fname not in values:
-                        ck.error((*path, fname), f"required for an entity of type {etype!r}")
+                        ck.error((*path, fname), f"required for an entity of type {_show(etype)}")
             _check_record_rules(ck, spec, path, values, item)
             ident = str(
                 values.get("id")
@@ -214,10 +221,10 @@ def _check_fields(
         if key not in allowed_set:
             hint = ""
             if etype and key in spec.fields:
-                hint = f" (not a field of an entity of type {etype!r})"
+                hint = f" (not a field of an entity of type {_show(etype)})"
             else:
                 hint = _suggest(str(key), allowed_set)
-            ck.error(fpath, f"unknown field {key!r}{hint}")
+            ck.error(fpath, f"unknown field {_show(key)}{hint}")
             continue
         if raw is None or raw == "" or raw == []:
             continue
@@ -251,7 +258,7 @@ def _check_record_rules(
         if a is not None and a == b:
             ck.error(
                 (*path, spec.distinct[1]),
-                f"{spec.distinct[0]} and {spec.distinct[1]} are the same ({a!r})",
+                f"{spec.distinct[0]} and {spec.distinct[1]} are the same ({_show(a)})",
             )
     one_of = spec.one_of_required
     if one_of and not any(f in values for f in one_of) and not any(f in item for f in one_of):
@@ -308,20 +315,21 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             ck.error(
                 path,
                 f"expected an id of lower-case letters, digits, '.', '_' or '-' "
-                f"(pattern ^[a-z0-9][a-z0-9._-]*$), got {text!r}",
+                f"(pattern ^[a-z0-9][a-z0-9._-]*$), got {_show(text)}",
             )
             return None
         if t == "wikidata" and not WIKIDATA_PATTERN.match(text):
-            ck.error(path, f"expected a Wikidata item id such as Q42, got {text!r}")
+            ck.error(path, f"expected a Wikidata item id such as Q42, got {_show(text)}")
             return None
         if t == "lei" and not LEI_PATTERN.match(text):
             ck.error(
                 path,
-                f"expected a 20-character LEI (18 letters/digits and 2 check digits), got {text!r}",
+                "expected a 20-character LEI (18 letters/digits and 2 check digits), "
+                f"got {_show(text)}",
             )
             return None
         if spec.pattern and not re.match(spec.pattern, text):
-            ck.error(path, f"{text!r} is not well formed (expected pattern {spec.pattern})")
+            ck.error(path, f"{_show(text)} is not well formed (expected pattern {spec.pattern})")
             return None
         return text
     if t == "text-list":
@@ -343,7 +351,7 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             return True
         if word in FALSE_WORDS:
             return False
-        ck.error(path, f"expected true or false, got {raw!r}")
+        ck.error(path, f"expected true or false, got {_show(raw)}")
         return None
     if t in ("code", "code-list"):
         items = _as_list(raw) if t == "code-list" else [raw]
@@ -355,7 +363,7 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             if code not in valid:
                 ck.error(
                     ipath,
-                    f"{code!r} is not a {spec.scheme} code; expected one of "
+                    f"{_show(code)} is not a {spec.scheme} code; expected one of "
                     f"{', '.join(sorted(valid))}{_suggest(code, valid)}",
                 )
             else:
@@ -369,7 +377,8 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             code = str(item).strip().upper()
             if code not in valid:
                 ck.error(
-                    path, f"{item!r} is not an ISO 3166-1 alpha-2 country code (e.g. MX, BR, TW)"
+                    path,
+                    f"{_show(item)} is not an ISO 3166-1 alpha-2 country code (e.g. MX, BR, TW)",
                 )
             else:
                 out.append(code)
@@ -383,7 +392,8 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             if t == "fact-ref-list":
                 if ident not in context["defined"] and ident not in context["fact_ids"]:
                     ck.error(
-                        ipath, f"{ident!r} is not the id of an entity, policy or fact in this file"
+                        ipath,
+                        f"{_show(ident)} is not the id of an entity, policy or fact in this file",
                     )
                     continue
             else:
@@ -391,14 +401,16 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
                 if kind is None:
                     ck.error(
                         ipath,
-                        f"{ident!r} is not defined in this file; expected the id of a "
+                        f"{_show(ident)} is not defined in this file; expected the id of a "
                         f"{' or '.join(spec.to)} declared under 'entities'"
                         + (" or 'policies'" if "policy" in spec.to else "")
                         + _suggest(ident, context["defined"]),
                     )
                     continue
                 if kind not in spec.to:
-                    ck.error(ipath, f"{ident!r} is a {kind}; expected a {' or '.join(spec.to)}")
+                    ck.error(
+                        ipath, f"{_show(ident)} is a {kind}; expected a {' or '.join(spec.to)}"
+                    )
                     continue
             out.append(ident)
         return out if t != "ref" else (out[0] if out else None)
@@ -407,19 +419,19 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
         if ":" in ident:
             scheme, _, code = ident.partition(":")
             if code not in vocabulary().get(scheme, {}):
-                ck.error(path, f"{ident!r} is not a concept (scheme:code) of the vocabularies")
+                ck.error(path, f"{_show(ident)} is not a concept (scheme:code) of the vocabularies")
                 return None
             return ident
         kind = context["defined"].get(ident)
         if kind is None:
             ck.error(
                 path,
-                f"{ident!r} is not defined in this file; expected an entity id or scheme:code"
+                f"{_show(ident)} is not defined in this file; expected an entity id or scheme:code"
                 + _suggest(ident, context["defined"]),
             )
             return None
         if kind not in spec.to:
-            ck.error(path, f"{ident!r} is a {kind}; expected a {' or '.join(spec.to)}")
+            ck.error(path, f"{_show(ident)} is a {kind}; expected a {' or '.join(spec.to)}")
             return None
         return ident
     if t == "evidence":
@@ -433,7 +445,9 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
         out_map = {}
         for key, value in raw.items():
             if key not in spec.fields:
-                ck.error((*path, key), f"unknown field {key!r}{_suggest(str(key), spec.fields)}")
+                ck.error(
+                    (*path, key), f"unknown field {_show(key)}{_suggest(str(key), spec.fields)}"
+                )
                 continue
             if value in (None, "", []):
                 continue
@@ -468,15 +482,22 @@ def _check_number(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any) -> Any
         "percent": "a percentage from 0 to 100 (a number, without '%')",
     }[t]
     if isinstance(raw, (bool, dict, list, dt.date)):
-        ck.error(path, f"expected {expected}, got {raw!r}")
+        ck.error(path, f"expected {expected}, got {_show(raw)}")
         return None
     try:
         num = Decimal(str(raw).strip())
     except InvalidOperation:
-        ck.error(path, f"expected {expected}, got {raw!r}")
+        ck.error(path, f"expected {expected}, got {_show(raw)}")
         return None
     if not num.is_finite():
-        ck.error(path, f"expected {expected}, got {raw!r}")
+        ck.error(path, f"expected {expected}, got {_show(raw)}")
+        return None
+    if num and not MIN_EXPONENT <= num.adjusted() <= MAX_EXPONENT:
+        ck.error(
+            path,
+            f"{_show(raw, quote=False)} is out of range; expected {expected} of magnitude "
+            f"between 1e{MIN_EXPONENT} and 1e{MAX_EXPONENT + 1}",
+        )
         return None
     lo, hi = spec.min, spec.max
     if t == "percent":
@@ -485,7 +506,7 @@ def _check_number(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any) -> Any
         lo, hi = 1000, 2999
     if t in ("integer", "year"):
         if num != num.to_integral_value():
-            ck.error(path, f"expected {expected}, got {raw!r}")
+            ck.error(path, f"expected {expected}, got {_show(raw)}")
             return None
         num = int(num)
     if (lo is not None and num < lo) or (hi is not None and num > hi):
@@ -494,7 +515,7 @@ def _check_number(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any) -> Any
             if lo is not None and hi is not None
             else (f"at least {lo}" if lo is not None else f"at most {hi}")
         )
-        ck.error(path, f"{raw} is out of range; expected {expected} {bounds}")
+        ck.error(path, f"{_show(raw, quote=False)} is out of range; expected {expected} {bounds}")
         return None
     return num
 
@@ -508,13 +529,14 @@ def _check_date_field(ck: _Checker, path: PathKey, key: str, raw: Any) -> Any:
         if code not in valid:
             ck.error(
                 path,
-                f"{code!r} is not a date precision; expected one of {', '.join(sorted(valid))}",
+                f"{_show(code)} is not a date precision; expected one of "
+                f"{', '.join(sorted(valid))}",
             )
             return None
         return code
     parsed = parse_date(raw, round_up=(key == "to"))
     if parsed is None:
-        ck.error(path, f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {raw!r}")
+        ck.error(path, f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {_show(raw)}")
     return parsed
 
 
@@ -584,11 +606,27 @@ def _kind(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {_show(value)}"
+
+
+MAX_SHOWN = 60
+"""Longest value quoted in full in a message; longer ones are cut, with their length."""
+
+
+def _show(value: Any, quote: bool = True) -> str:
+    """A value from the input as quoted in a message: ``repr``, cut when it is long."""
+    text = repr(value) if quote else str(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    whole = str(value)
+    head = repr(whole[:40]) if quote else whole[:40]
+    return f"{head}... ({len(whole)} characters)"
 
 
 def _suggest(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.75)
+    if len(str(word)) > MAX_SHOWN:
+        return ""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

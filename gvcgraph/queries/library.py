@@ -104,6 +104,19 @@ _TYPE_WORDS = {
 }
 
 
+MAX_DIGITS = 15
+"""Integer and decimal parameters are below 10^15 in magnitude (and decimals above 10^-15)."""
+
+MAX_SHOWN = 60
+"""Longest parameter value quoted in full in a message."""
+
+
+def _show(value: str) -> str:
+    """A value as quoted in a message: ``repr``, cut when it is long."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else f"{value[:40]!r}... ({len(value)} characters)"
+
+
 class QueryLibraryError(QueryError):
     """A named query that cannot be found, read or run with the parameters given.
 
@@ -166,11 +179,17 @@ class Parameter:
             if kind == "integer":
                 if not re.fullmatch(r"[+-]?\d+", text):
                     raise ValueError
+                if len(text.lstrip("+-").lstrip("0")) > MAX_DIGITS:
+                    raise QueryLibraryError(f"{where} is out of range: {_show(text)}")
                 return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD + "integer"))
             if kind == "decimal":
+                if len(text) > 100:
+                    raise ValueError
                 number = Decimal(text)
                 if not number.is_finite():
                     raise ValueError
+                if number and not -MAX_DIGITS <= number.adjusted() < MAX_DIGITS:
+                    raise QueryLibraryError(f"{where} is out of range: {_show(text)}")
                 return ox.Literal(format(number, "f"), datatype=ox.NamedNode(XSD + "decimal"))
             if kind == "date":
                 return ox.Literal(_iso_date(text), datatype=ox.NamedNode(XSD + "date"))
@@ -181,7 +200,9 @@ class Parameter:
             if kind == "iri":
                 return ox.NamedNode(_expand_iri(text))
         except (ValueError, InvalidOperation):
-            raise QueryLibraryError(f"{where} must be {_TYPE_WORDS[kind]}, not {text!r}") from None
+            raise QueryLibraryError(
+                f"{where} must be {_TYPE_WORDS[kind]}, not {_show(text)}"
+            ) from None
         raise QueryLibraryError(f"{where} has an unknown type {self.type!r}")
 
 
@@ -220,7 +241,7 @@ class NamedQuery:
                 return p
         known = ", ".join(p.name for p in self.parameters)
         raise QueryLibraryError(
-            f"query {self.name!r} has no parameter {name!r}; "
+            f"query {self.name!r} has no parameter {_show(name)}; "
             + (f"its parameters: {known}" if known else "it takes no parameters")
         )
 
@@ -354,7 +375,7 @@ def get_query(name: str, folder: Path | None = None) -> NamedQuery:
         close += [n for n in names if name and name in n and n not in close][: 3 - len(close)]
         hint = f"; did you mean: {', '.join(close)}?" if close else ""
         raise QueryLibraryError(
-            f"unknown query {name!r}{hint} (`gvcgraph queries` lists the {len(names)} queries)"
+            f"unknown query {_show(name)}{hint} (`gvcgraph queries` lists the {len(names)} queries)"
         )
     return load_query(folder / f"{name}.rq")
 
@@ -427,6 +448,7 @@ def run_query(
     """
     named = query if isinstance(query, NamedQuery) else get_query(query)
     sparql = build_sparql(named, bind_parameters(named, params))
+    check_sparql(sparql)
     return kg.select(sparql)
 
 
@@ -437,11 +459,62 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise QueryLibraryError(f"--param takes KEY=VALUE, not {item!r}")
+            raise QueryLibraryError(f"--param takes KEY=VALUE, not {_show(item)}")
         if key in out:
-            raise QueryLibraryError(f"--param {key} is given twice")
+            raise QueryLibraryError(f"--param {_show(key)} is given twice")
         out[key] = value
     return out
+
+
+# ---------------------------------------------------------------------- checking query text
+MAX_QUERY_NESTING = 64
+"""Deepest nesting of ``{ }``, ``( )`` and ``[ ]`` accepted in a query (real ones use five)."""
+
+MAX_QUERY_OPERATORS = 500
+"""Most operators (``! && || + - * / | = < >``) accepted in one group of a query."""
+
+_OPERATOR_CHARS = frozenset("!&|+-*/=<>")
+
+
+def check_sparql(text: str) -> None:
+    """Refuse query text that would crash the SPARQL engine instead of being answered.
+
+    pyoxigraph's parser and optimiser recurse once per level of nesting and once per operator
+    of a chain (``1+1+...``, ``!!!...``, ``?a/?b/...``): a query nested a few thousand levels
+    deep, or with a few thousand operators in one expression, overflows the stack and kills
+    the process (a segmentation fault, no message). Such text is never a real query, so it is
+    refused with :class:`QueryLibraryError` before it reaches the engine. Operators are counted
+    per group (between ``{ } . ; ,``), outside strings, IRIs, comments and ``VALUES`` blocks.
+    """
+    from gvcgraph.graph.sparql_scan import tokens
+
+    depth = deepest = operators = 0
+    data_block = -1  # the depth of an open VALUES block, whose negative numbers do not count
+    for tok in tokens(text):
+        if tok in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_QUERY_NESTING:
+                raise QueryLibraryError(
+                    f"the query is nested more than {MAX_QUERY_NESTING} levels deep "
+                    "({ }, ( ) or [ ]); the SPARQL engine cannot run it"
+                )
+        elif tok in "})]":
+            if tok == "}" and depth == data_block:
+                data_block = -1
+            depth = max(depth - 1, 0)
+        if tok in ("{", "}", ".", ";", ","):
+            operators = 0
+        elif tok == "VALUES":
+            data_block = depth + 1
+        elif tok in _OPERATOR_CHARS and data_block < 0:
+            operators += 1
+            if operators > MAX_QUERY_OPERATORS:
+                raise QueryLibraryError(
+                    f"the query has more than {MAX_QUERY_OPERATORS} operators in one "
+                    "expression or path; the SPARQL engine cannot run it (use VALUES for long "
+                    "lists of alternatives)"
+                )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -468,7 +541,7 @@ def _concept(scheme: str, code: str, where: str) -> str:
             else f"`gvcgraph vocab {scheme}` lists the {len(codes)} codes"
         )
     )
-    raise QueryLibraryError(f"{where} must be a code of {scheme}, not {code!r}; {hint}")
+    raise QueryLibraryError(f"{where} must be a code of {scheme}, not {_show(code)}; {hint}")
 
 
 def _iso_date(text: str) -> str:
