@@ -150,7 +150,7 @@ def bench_gvcgraph(folder: Path, meta: dict, args: argparse.Namespace) -> tuple[
             rows=meta["rows"],
         )
     )
-    if args.casestudy_parts and meta["parts"]:
+    if args.casestudy_parts and meta["parts"] and "ingest-casestudy" not in args.skip:
         parts = meta["parts"][: args.casestudy_parts]
         rows = min(meta["rows"], len(parts) * meta["part_size"])
         cs_store = folder / "store-casestudy"
@@ -169,7 +169,7 @@ def bench_gvcgraph(folder: Path, meta: dict, args: argparse.Namespace) -> tuple[
         steps.append(step)
         shutil.rmtree(cs_store, ignore_errors=True)
     first_query = True
-    for name, params in meta["queries"].items():
+    for name, params in meta["queries"].items() if "queries" not in args.skip else ():
         got, _ = child_steps(
             "gvcgraph",
             "benchmarks.gvc_steps",
@@ -178,41 +178,41 @@ def bench_gvcgraph(folder: Path, meta: dict, args: argparse.Namespace) -> tuple[
         )
         steps += [s for s in got if s["key"] != "open-store" or first_query]
         first_query = False
-    got, whole = child_steps(
-        "gvcgraph",
-        "benchmarks.gvc_steps",
-        [
-            "analysis",
-            "--store",
-            str(store),
-            "--results",
-            str(out),
-            "--betweenness-k",
-            str(args.betweenness_k),
-            "--seed",
-            str(args.seed),
-        ],
-        args.timeout,
-    )
+    if "analysis" in args.skip:
+        got, whole = [], {}
+    else:
+        got, whole = child_steps(
+            "gvcgraph",
+            "benchmarks.gvc_steps",
+            [
+                "analysis",
+                "--store",
+                str(store),
+                "--results",
+                str(out),
+                "--betweenness-k",
+                str(args.betweenness_k),
+                "--seed",
+                str(args.seed),
+            ],
+            args.timeout,
+        )
     steps += got
-    if not got:
+    if not got and "analysis" not in args.skip:
         notes.append(f"gvcgraph analysis child failed: {whole.get('error')}")
-    steps.append(
-        cli_step(
-            "map",
-            "map (CLI, supply view)",
-            ["map", "--view", "supply", "--store", str(store), "--out", str(out / "map.html")],
-            args.timeout,
+    for key, ext in (("map", "html"), ("figure", "svg")):
+        if key in args.skip:
+            continue
+        steps.append(
+            cli_step(
+                key,
+                f"{key} (CLI, supply view{', SVG' if ext == 'svg' else ''})",
+                [key, "--view", "supply", "--store", str(store), "--out", str(out / f"map.{ext}")],
+                args.timeout,
+            )
         )
-    )
-    steps.append(
-        cli_step(
-            "figure",
-            "figure (CLI, supply view, SVG)",
-            ["figure", "--view", "supply", "--store", str(store), "--out", str(out / "map.svg")],
-            args.timeout,
-        )
-    )
+    if args.skip:
+        notes.append("gvcgraph steps skipped (--skip): " + ", ".join(sorted(args.skip)))
     return steps, notes
 
 
@@ -345,6 +345,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--casestudy-parts", type=int, default=1, help="case-study files to ingest (0: none)"
     )
     ap.add_argument("--queries", help="comma-separated named queries to run (default: all five)")
+    ap.add_argument(
+        "--skip",
+        default="",
+        help="gvcgraph steps to leave out, comma-separated: ingest-casestudy, queries, "
+        "analysis, map, figure",
+    )
     ap.add_argument("--betweenness-k", type=int, default=64)
     ap.add_argument("--step-timeout", type=float, default=600, help="seconds per baseline step")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per child process")
@@ -353,6 +359,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--markdown", type=Path, help="write the markdown report")
     args = ap.parse_args(argv)
     args.dir = args.dir.resolve()
+    args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
+    unknown = args.skip - {"ingest-casestudy", "queries", "analysis", "map", "figure"}
+    if unknown:
+        ap.error(f"--skip: unknown steps {', '.join(sorted(unknown))}")
     doc: dict[str, Any] = {
         "command": shlex.join(["python", "-m", "benchmarks.run", *(argv or sys.argv[1:])]),
         "machine": machine_facts(),
