@@ -229,6 +229,16 @@ class _DeadlineWriter(io.RawIOBase):
         return self.buffer.write(data)
 
 
+def _check_shape(text: str) -> None:
+    """Refuse text nested or chained deeply enough to crash the engine (and the server)."""
+    from gvcgraph.queries.library import check_sparql
+
+    try:
+        check_sparql(text)
+    except QueryError as exc:
+        raise _Refused(400, str(exc)) from None
+
+
 def _is_loopback_host(host: str) -> bool:
     if host.lower() in ("localhost", "localhost."):
         return True
@@ -569,6 +579,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             raise _Refused(400, f"bad graph IRI: {exc}") from None
 
     def _query(self, text: str, params: dict[str, list[str]]) -> None:
+        _check_shape(text)
         if not self.server.allow_service and "SERVICE" in network_operations(text):
             raise _Refused(
                 403,
@@ -699,6 +710,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             raise _Refused(400, "using-graph-uri and using-named-graph-uri are not supported")
         if not has_operation(text):
             raise _Refused(400, "the update has no operation")
+        _check_shape(text)
         for name, iri in prefix_declarations(text).items():
             if self.server.prefixes.get(name, iri) != iri:
                 raise _Refused(

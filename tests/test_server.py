@@ -746,3 +746,22 @@ def test_serve_refuses_any_origin_with_updates_and_malformed_origins(sample_stor
     assert result.exit_code == 2 and "is not an origin" in result.output
     with pytest.raises(ValueError, match="any web page"):
         make_server(KnowledgeGraph(), "127.0.0.1", 0, cors="*", allow_update=True)
+
+
+def test_a_query_deep_enough_to_crash_the_engine_is_refused_and_the_server_lives_on(
+    tmp_path: Path,
+) -> None:
+    """pyoxigraph overflows its stack (a segfault: the whole server gone) on a query nested a
+    few thousand levels deep; the endpoint refuses it first and keeps answering."""
+    deep = "SELECT * WHERE " + "{ " * 5000 + "?s ?p ?o " + "} " * 5000
+    chain = "SELECT * WHERE { ?s ?p ?o FILTER(" + "!" * 5000 + "true) }"
+    with running(_sample_graph()) as server:
+        for text in (deep, chain):
+            status, _, body = post_form(server.url + "/sparql", query=text)
+            assert status == 400 and (b"nested" in body or b"operators" in body), body
+        status, _, body = post_form(
+            server.url + "/sparql", update=deep.replace("SELECT * WHERE", "INSERT DATA")
+        )
+        assert status in (400, 403), body
+        status, _, _ = post_form(server.url + "/sparql", query="ASK { ?s ?p ?o }")
+        assert status == 200

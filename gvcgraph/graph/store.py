@@ -268,8 +268,13 @@ class KnowledgeGraph:
                 raise QueryError(f"the update failed: {exc}") from None
 
     def _refuse_fetching(self, sparql: str) -> None:
+        """Refuse SPARQL text that would make the store fetch a URL (unless allowed) or that
+        would crash the engine (nesting and operator chains deep enough to overflow its
+        stack: :func:`gvcgraph.queries.library.check_sparql`)."""
         from gvcgraph.graph.sparql_scan import network_operations
+        from gvcgraph.queries.library import check_sparql
 
+        check_sparql(sparql)
         found = network_operations(sparql) if not self.allow_service else []
         if found:
             raise QueryError(
