@@ -611,6 +611,18 @@ def _code(iri: pd.Series) -> pd.Series:
     return iri.str.rsplit("/", n=1).str[-1]
 
 
+def _sorted_sets(part: pd.DataFrame) -> pd.Series:
+    """Per subject ``s``, the sorted distinct values ``o``, as lists (vectorised: a groupby
+    with a Python function per group took 12 s for the 394,000 facts of 100,000 firms)."""
+    distinct = part.drop_duplicates(["s", "o"]).sort_values(["s", "o"])
+    keys, values = distinct["s"].to_numpy(), distinct["o"].to_numpy()
+    if len(keys) == 0:
+        return pd.Series(dtype=object)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    groups = [chunk.tolist() for chunk in np.split(values, starts[1:])]
+    return pd.Series(groups, index=pd.Index(keys[starts], name="s"), dtype=object)
+
+
 def _pivot(long: pd.DataFrame, spec: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """One row per subject, one column per predicate (first value; evidence as a list)."""
     subjects = pd.unique(long["s"])
@@ -623,7 +635,7 @@ def _pivot(long: pd.DataFrame, spec: dict[str, tuple[str, str]]) -> pd.DataFrame
                 out[col] = pd.NA
             continue
         if kind == "evidence":
-            out[col] = part.groupby("s")["o"].agg(lambda x: sorted(set(x))).reindex(out.index)
+            out[col] = _sorted_sets(part).reindex(out.index)
             continue
         if kind == "code-gov":
             ghs = part[part["o"].str.startswith(terms.scheme_iri("governance") + "/")]
