@@ -190,6 +190,11 @@ def info(store: str | None, fmt: str) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="File with a SPARQL query (.rq).",
 )
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let SERVICE (federated query) fetch the URLs the query names; refused otherwise.",
+)
 @store_option
 @format_option
 def query(
@@ -197,6 +202,7 @@ def query(
     params: tuple[str, ...],
     expr: str | None,
     file: Path | None,
+    allow_service: bool,
     store: str | None,
     fmt: str,
 ) -> None:
@@ -227,6 +233,7 @@ def query(
     from gvcgraph.queries.library import check_sparql
 
     with open_graph(store) as kg:
+        previous, kg.allow_service = kg.allow_service, allow_service
         try:
             check_sparql(text)
             result = kg.query(text)
@@ -234,6 +241,8 @@ def query(
             if file is None:
                 raise
             raise QueryError(f"{file}: {exc}") from None
+        finally:
+            kg.allow_service = previous  # the embedded default graph is shared in a process
         if isinstance(result, ox.QueryBoolean):
             click.echo("true" if bool(result) else "false")
         elif isinstance(result, ox.QueryTriples):

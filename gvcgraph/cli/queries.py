@@ -15,10 +15,12 @@ import click
 
 from gvcgraph.cli.common import compact_iris, emit_table, open_graph
 from gvcgraph.queries.library import (
+    bind_parameters,
+    build_sparql,
+    check_sparql,
     get_query,
     list_queries,
     parse_assignments,
-    run_query,
 )
 
 
@@ -38,8 +40,11 @@ def run_named(name: str, params: tuple[str, ...] | list[str], store: str | None,
     """
     query = get_query(name)
     values = parse_assignments(list(params))
+    # every parameter is checked before the store is opened
+    sparql = build_sparql(query, bind_parameters(query, values))
+    check_sparql(sparql)
     with open_graph(store) as kg:
-        df = run_query(kg, query, values)
+        df = kg.select(sparql)
     emit_table(compact_iris(df) if fmt == "table" else df, fmt)
 
 

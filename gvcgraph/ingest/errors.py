@@ -24,7 +24,9 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        place = f"{self.file}:{self.line}" if self.line else f"{self.file} ({self.where})"
+        place = f"{self.file}:{self.line}" if self.line else self.file
+        if not self.line and self.where:
+            place = f"{self.file} ({self.where})"
         if self.line and self.where and not self.where.startswith("line"):
             place = f"{self.file}:{self.line} ({self.where})"
         label = "warning" if self.severity == "warning" else "error"

@@ -195,6 +195,9 @@ MAX_NESTING = 50
 """Deepest nesting of mappings and lists accepted in a case study (real ones use four)."""
 
 
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class _TooDeep(Exception):
     """A document nested deeper than :data:`MAX_NESTING`; ``line`` is where it got too deep."""
 
@@ -245,6 +248,19 @@ def _convert(
     if depth > MAX_NESTING:
         raise _TooDeep(line)
     loc.set(path, line, f"line {line}")
+    if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTIONS:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        errors.append(
+            Problem(
+                loc.file,
+                line,
+                f"line {line}",
+                dotted(path),
+                f"invalid YAML: the tag {tag} is not allowed in a case study; write a plain "
+                "list or mapping",
+            )
+        )
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:

@@ -97,10 +97,14 @@ def load_csv_folder(folder: Path) -> tuple[LoadedDocument | None, list[Problem]]
         if text is None:
             problems.extend(errs)
             continue
+        reader = csv.reader(io.StringIO(text, newline=""))
         try:
-            tables[path.stem] = list(csv.reader(io.StringIO(text)))
+            tables[path.stem] = list(reader)
         except csv.Error as exc:
-            problems.append(Problem(str(path), None, "file", "", f"invalid CSV: {exc}"))
+            line = reader.line_num or 1
+            problems.append(
+                Problem(str(path), line, f"line {line}", "", f"invalid CSV: {_csv_reason(exc)}")
+            )
     if not tables and not problems:
         problems.append(
             Problem(
@@ -261,6 +265,31 @@ def _members_declaring_entities(zf: zipfile.ZipFile) -> list[str]:
     return found
 
 
+def _csv_reason(exc: csv.Error) -> str:
+    """The csv module's complaint in a researcher's words."""
+    text = str(exc)
+    if "new-line character seen in unquoted field" in text:
+        return (
+            "a line break (or a lone carriage return) inside a field that is not in quotes; "
+            "put the field in double quotes or remove the break"
+        )
+    if "NUL" in text or "null byte" in text:
+        return "a NUL character; the sheet is not plain text"
+    if "field larger than field limit" in text:
+        return f"a field longer than {csv.field_size_limit():,} characters"
+    return text
+
+
+def _column_letter(index: int) -> str:
+    """The spreadsheet name of a column counted from 0 (0 -> A, 26 -> AA)."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
 def _shown(value: Any) -> str:
     """A cell value as quoted in a message (``repr``, cut when long)."""
     text = repr(value)
@@ -307,10 +336,12 @@ def _tables_to_document(
         if not table:
             return []
         header = [str(_cell(h) or "").strip() for h in table[0]]
+        reported: set[int] = set()  # columns whose header is reported as wrong
         seen: set[str] = set()
         for c, col in enumerate(header):
             if not col:
                 continue
+            reported.add(c)
             if col not in known[sheet]:
                 problems.append(
                     Problem(
@@ -333,25 +364,61 @@ def _tables_to_document(
                     )
                 )
                 header[c] = ""
+            else:
+                reported.discard(c)
             seen.add(col)
         out = []
         for r, raw in enumerate(table[1:], start=2):
-            values = {
-                header[c]: _cell(v) for c, v in enumerate(raw) if c < len(header) and header[c]
-            }
-            values = {k: v for k, v in values.items() if v is not None}
+            values = {}
+            for c, v in enumerate(raw):
+                value = _cell(v)
+                if value is None:
+                    continue
+                if c < len(header) and header[c]:
+                    values[header[c]] = value
+                elif c not in reported:  # a value would be dropped without a word
+                    problems.append(
+                        Problem(
+                            file,
+                            None,
+                            f"{sheet_name(sheet)}, row {r}, column {_column_letter(c)}",
+                            "",
+                            f"a value ({_shown(value)}) in a column without a header; "
+                            "name the column in row 1 or remove the value",
+                        )
+                    )
+                    reported.add(c)
             if values:
                 out.append((r, values))
         return out
 
+    # places of problems about the whole file, a whole sheet, or a missing sheet
+    loc.set((), None, "file")
+    loc.set(("source",), None, sheet_name("source"))
+    for name in tables:
+        loc.set((name,), None, sheet_name(name))
+
     # source sheet: field/value pairs
     if "source" in tables:
         src: dict[str, Any] = {}
-        loc.set(("source",), None, sheet_name("source"))
+        first_row: dict[str, int] = {}
         for r, values in rows("source"):
             key = values.get("field")
             if key is None:
                 continue
+            if str(key) in first_row:
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        where("source", r, "field"),
+                        str(key),
+                        f"the field {_shown(str(key))} is given twice in the source sheet "
+                        f"(rows {first_row[str(key)]} and {r})",
+                    )
+                )
+                continue
+            first_row[str(key)] = r
             src[str(key)] = values.get("value")
             loc.set(("source", str(key)), None, where("source", r, "value"))
         doc["source"] = src
