@@ -1757,7 +1757,7 @@ YAML_FINDINGS = [
     (
         "number-as-key",
         _yaml_with("format: gvcgraph-casestudy/1", "format: gvcgraph-casestudy/1\n123: x"),
-        r":3: error: expected a field or section name \(text\) as the key, got int 123",
+        r":3: error: expected a field or section name \(text\) as the key, got the number 123",
     ),
 ]
 

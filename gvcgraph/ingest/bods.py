@@ -329,6 +329,11 @@ def read(path: Path, source_id: str | None = None) -> tuple[str, Graph, list[Pro
     return sid, graph, [*problems, *mapper.warnings]
 
 
+def _a(word: str) -> str:
+    """The indefinite article before ``word``."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _capped(problems: list[Problem]) -> list[Problem]:
     if len(problems) <= MAX_PROBLEMS:
         return problems
@@ -665,7 +670,8 @@ class _Checker:
                 self.problem(
                     st,
                     "recordType",
-                    f"record {rid!r} is a {rtype} here but a {types[rid][0]} in statement "
+                    f"record {rid!r} is {_a(rtype)} {rtype} here but {_a(types[rid][0])} "
+                    f"{types[rid][0]} in statement "
                     f"{other.n} (line {other.line}); one record has one type",
                 )
                 st.valid = False

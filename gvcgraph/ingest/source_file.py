@@ -10,6 +10,7 @@ need them, and refusing them makes "billion laughs" inputs impossible.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +196,21 @@ MAX_NESTING = 50
 """Deepest nesting of mappings and lists accepted in a case study (real ones use four)."""
 
 
+def _describe_key(key: Any) -> str:
+    """What a key that is not text is, in YAML's words."""
+    if key is None:
+        return "an empty key (~ or null)"
+    if isinstance(key, bool):
+        return f"the boolean {str(key).lower()}"
+    if isinstance(key, (int, float)):
+        return f"the number {key}"
+    if isinstance(key, (dt.date, dt.datetime)):
+        return f"the date {key.isoformat()}"
+    if not isinstance(key, Hashable) or isinstance(key, (list, dict)):
+        return "a list or a mapping"
+    return f"{type(key).__name__} {key!r}"[:80]
+
+
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -276,11 +292,7 @@ def _convert(
             if not isinstance(key, str):
                 # every section and field name is text: 123, true, ~ or 2020-01-01 as a key
                 # is a mistake (and a number would read as a list index in messages)
-                what = (
-                    "a list or a mapping"
-                    if not isinstance(key, Hashable) or isinstance(key, (list, dict))
-                    else f"{type(key).__name__} {key!r}"
-                )
+                what = _describe_key(key)
                 errors.append(
                     Problem(
                         loc.file,

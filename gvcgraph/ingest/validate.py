@@ -142,6 +142,8 @@ def validate_document(data: Any, locator: Locator) -> tuple[CaseStudy | None, li
                 if not isinstance(ident, str) or not ident:
                     continue  # reported by the field check
                 kind = "policy" if spec.entity_like else str(item.get("type", ""))
+                if not spec.entity_like and kind not in spec.classes:
+                    kind = ""  # its type is reported; references to it are not checked by type
                 if ident in defined:
                     ck.error(
                         (*path, "id"), f"duplicate id {_show(ident)}: already defined in this file"
@@ -237,12 +239,7 @@ def _check_fields(
     for fname in allowed:
         fspec = spec.fields.get(fname)
         if fspec and fspec.required and fname not in values and item.get(fname) in (None, "", []):
-            what = (
-                "evidence (line or page, and a short quote)"
-                if fspec.type == "evidence"
-                else fspec.type
-            )
-            ck.error((*path, fname), f"required field is missing; expected {what}")
+            ck.error((*path, fname), f"required field is missing; expected {_expected(fspec)}")
     if spec.dated:
         frm, to = values.get("from"), values.get("to")
         if isinstance(frm, DateValue) and isinstance(to, DateValue) and to.value < frm.value:
@@ -363,7 +360,8 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
             if code not in valid:
                 ck.error(
                     ipath,
-                    f"{_show(code)} is not a {spec.scheme} code; expected one of "
+                    f"{_show(code)} is not {_a(spec.scheme or '')} {spec.scheme} code; "
+                    "expected one of "
                     f"{', '.join(sorted(valid))}{_suggest(code, valid)}",
                 )
             else:
@@ -407,7 +405,7 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
                         + _suggest(ident, context["defined"]),
                     )
                     continue
-                if kind not in spec.to:
+                if kind and kind not in spec.to:
                     ck.error(
                         ipath, f"{_show(ident)} is a {kind}; expected a {' or '.join(spec.to)}"
                     )
@@ -430,7 +428,7 @@ def _check_value(ck: _Checker, path: PathKey, spec: FieldSpec, raw: Any, context
                 + _suggest(ident, context["defined"]),
             )
             return None
-        if kind not in spec.to:
+        if kind and kind not in spec.to:
             ck.error(path, f"{_show(ident)} is a {kind}; expected a {' or '.join(spec.to)}")
             return None
         return ident
@@ -607,6 +605,37 @@ def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
     return f"{type(value).__name__} {_show(value)}"
+
+
+def _expected(spec: FieldSpec) -> str:
+    """What a field holds, in words (for a missing required field)."""
+    t = spec.type
+    if t == "evidence":
+        return "evidence (line or page, and a short quote)"
+    if t in ("ref", "ref-list"):
+        return f"the id of {_a(spec.to[0])} {' or '.join(spec.to)}" if spec.to else "an id"
+    if t in ("code", "code-list"):
+        return f"{_a(spec.scheme or '')} {spec.scheme} code (`gvcgraph vocab {spec.scheme}`)"
+    if t == "subject":
+        return "an entity id or scheme:code"
+    words = {
+        "id": "an id",
+        "text": "text",
+        "text-list": "text",
+        "integer": "a whole number",
+        "number": "a number",
+        "percent": "a percentage",
+        "year": "a year",
+        "boolean": "true or false",
+        "country": "a country code (e.g. MX)",
+        "country-list": "country codes (e.g. MX)",
+    }
+    return words.get(t, t)
+
+
+def _a(word: str) -> str:
+    """The indefinite article before ``word``."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 MAX_SHOWN = 60
