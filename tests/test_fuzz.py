@@ -75,7 +75,6 @@ FUZZ = settings(
 store), no example database (nothing written into the working tree)."""
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
-RDF_MODULE_MISSING = "gvcgraph.ingest.rdf is being written by helper 'hostile' (notes/HELPERS.md)"
 
 # ---------------------------------------------------------------------------------- the store
 
@@ -103,11 +102,17 @@ class StoreGuard:
     dump: list[str]
     digest: str = ""
     outcomes: Counter[str] = field(default_factory=Counter)
+    checks: int = 0
 
     def unchanged(self) -> bool:
-        """Whether the store holds exactly the quads it held at the start."""
+        """Whether the store holds exactly the quads it held at the start.
+
+        When the files of the store are byte-for-byte as before, so is its content; then the
+        canonical dump is compared only every tenth time (a check of the shortcut itself).
+        """
+        self.checks += 1
         digest = _digest(self.path)
-        if digest == self.digest:
+        if digest == self.digest and self.checks % 10:
             return True
         if canonical_dump(self.path) != self.dump:
             return False
@@ -130,6 +135,7 @@ class StoreGuard:
         total = sum(self.outcomes.values())
         assert total >= EXAMPLES, self.outcomes
         assert self.outcomes["rejected"] >= minimum, self.outcomes
+        assert canonical_dump(self.path) == self.dump  # and the store is as it was
         print(f"outcomes: {dict(self.outcomes)}")
 
 
@@ -268,7 +274,6 @@ def check_ingest(
     names: Sequence[str],
     shown: str,
     source_id: Callable[[], str | None],
-    must_fail: bool = False,
 ) -> None:
     """The outcome of ``gvcgraph ingest`` on one mutated input (see the module docstring).
 
@@ -280,7 +285,6 @@ def check_ingest(
         held = guard.source_ids()
         guard.restore()  # first, so that a failure here does not leave the next example a
         #                  changed store
-        assert not must_fail, f"accepted an input that is bad by construction: {shown}"
         sid = source_id()
         assert sid is not None and sid in held, (
             f"exit 0 but the store does not hold source {sid!r} of {shown}:\n{result.output}"
@@ -686,6 +690,14 @@ CELL_VALUES = text_values(
 )
 
 
+FREE_TEXT = frozenset(
+    {"label", "aliases", "description", "note", "as_stated", "evidence.quote", "evidence.note"}
+    | {"item", "text", "role", "unit", "scale", "objective", "legal_basis", "evidence"}
+)
+"""Columns where any text is valid: a changed cell there is seldom an error, so cells are
+mostly changed elsewhere (valid inputs are allowed but each costs a full ingest)."""
+
+
 @st.composite
 def mutated_tables(
     draw: Draw, sheets: dict[str, list[list[Any]]], values: Any, sheet_ops: bool = True
@@ -711,7 +723,11 @@ def mutated_tables(
             r = 0 if kind == "header" else draw(st.integers(1, len(rows) - 1))
             row = rows[r]
             if kind in ("cell", "header") and row:
-                row[draw(st.integers(0, len(row) - 1))] = draw(values)
+                checked = [i for i, h in enumerate(rows[0][: len(row)]) if h not in FREE_TEXT]
+                if kind == "cell" and checked and draw(st.integers(0, 4)):
+                    row[draw(st.sampled_from(checked))] = draw(values)
+                else:
+                    row[draw(st.integers(0, len(row) - 1))] = draw(values)
             elif kind == "short-row":
                 del row[draw(st.integers(0, len(row))) :]
             elif kind == "long-row":
@@ -1330,10 +1346,15 @@ def edgelist_inputs(draw: Draw) -> tuple[bytes, str | None]:
     perhaps with a ``--map`` option."""
     tables = draw(mutated_tables({"links": LINKS}, EDGE_VALUES, sheet_ops=False))
     text = _csv_text(tables.get("links", []))
-    if draw(st.booleans()):
+    if draw(st.integers(0, 5)) == 0:  # another delimiter: in the whole file, or in one line
         delimiter = draw(st.sampled_from([";", "\t", "|"]))
-        if draw(st.booleans()):
+        lines = text.splitlines(keepends=True)
+        if draw(st.booleans()) or not lines:
             text = text.replace(",", delimiter)
+        else:
+            i = draw(st.integers(0, len(lines) - 1))
+            lines[i] = lines[i].replace(",", delimiter)
+            text = "".join(lines)
     if draw(st.booleans()):
         text = mutate(draw, text, GENERIC_OPS, most=2)
     mapping = draw(st.sampled_from(MAP_SPECS)) if draw(st.integers(0, 4)) == 0 else None
@@ -1446,13 +1467,6 @@ def rdf_inputs(draw: Draw) -> tuple[str, bytes]:
     return name, encode(draw, mutate(draw, text, RDF_OPS, least=2, most=4))
 
 
-def _rdf_module_missing() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("gvcgraph.ingest.rdf") is None
-
-
-@pytest.mark.xfail(_rdf_module_missing(), reason=RDF_MODULE_MISSING, strict=False, run=False)
 def test_fuzz_rdf_files(guard: StoreGuard, workspace: Workspace) -> None:
     """Mutated RDF files (``--format rdf``): a message naming the file and line, exit 1."""
 
@@ -1695,6 +1709,7 @@ def test_fuzz_sparql_text(guard: StoreGuard, workspace: Workspace) -> None:
         no_crash(result, shown)
         assert guard.unchanged(), f"a query changed the store: {shown}"
         if result.exit_code == 0:
+            assert result.output.strip(), f"no answer and no message for {shown}"
             guard.outcomes["valid"] += 1
             return
         assert result.exit_code == 2, f"exit {result.exit_code} for {shown}:\n{result.output}"
