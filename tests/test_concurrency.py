@@ -141,9 +141,10 @@ def test_a_second_writer_fails_clearly_or_waits(setup: dict[str, object], tmp_pa
         pytest.fail("the ingest ended before it was seen writing")
     with KnowledgeGraph(store) as kg:
         # told not to wait: a clear message naming the writer
-        with pytest.raises(
-            StoreError, match=rf"being written by process {proc.pid}.*waited 0\.2 s"
-        ), kg.writing(timeout=0.2):
+        with (
+            pytest.raises(StoreError, match=rf"being written by process {proc.pid}.*waited 0\.2 s"),
+            kg.writing(timeout=0.2),
+        ):
             pass
         # the default: wait for the first writer, then write
         load_edgelist(kg, other, progress=False)
