@@ -1361,11 +1361,6 @@ def edgelist_inputs(draw: Draw) -> tuple[bytes, str | None]:
     return encode(draw, text), mapping
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="fuzz -> lead (notes/HELPERS.md): edgelist.py crashes (KeyError) on --map source= "
-    "when a row has no source",
-)
 def test_fuzz_edgelist(guard: StoreGuard, workspace: Workspace) -> None:
     """Mutated edge lists: a message naming the file, row and column, exit 1."""
 

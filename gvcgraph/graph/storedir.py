@@ -64,6 +64,9 @@ _TMP = re.compile(r"^v(\d{6,})\.tmp$")
 _SPOOL = re.compile(r"^load-(\d+)-.*\.tmp$")
 """Spool files of loads in progress (``gvcgraph.ingest.edgelist``), named by process id."""
 
+_ISSUED: dict[str, int] = {}
+"""Highest version number this process has given out, per store directory."""
+
 DEFAULT_LOCK_TIMEOUT = 600.0
 """Seconds a writer waits for another writer before giving up (``GVCGRAPH_LOCK_TIMEOUT``)."""
 
@@ -116,9 +119,9 @@ class Snapshot:
     retired: bool = False
 
     def close(self) -> None:
-        """Release the version (another process may then delete it once it is not current)."""
+        """Release the version (another process may then delete it once it is not current;
+        a handle still alive in a reference cycle keeps reading its open files)."""
         self.store = None  # type: ignore[assignment]
-        gc.collect()
         if self._lock is not None:
             self._lock.close()
             self._lock = None
@@ -198,12 +201,16 @@ class StoreDirectory:
         return sorted(p.name for p in self.path.iterdir() if _VERSION.match(p.name) and p.is_dir())
 
     def _next_name(self) -> str:
-        numbers = [0]
+        # Never a number this process used before: an aborted copy whose handle is still
+        # alive (held by a traceback) keeps RocksDB's in-process lock on its path.
+        key = str(self.path.resolve())
+        numbers = [_ISSUED.get(key, 0)]
         for p in self.path.iterdir():
             m = _VERSION.match(p.name) or _TMP.match(p.name)
             if m:
                 numbers.append(int(m.group(1)))
-        return f"v{max(numbers) + 1:06d}"
+        _ISSUED[key] = max(numbers) + 1
+        return f"v{_ISSUED[key]:06d}"
 
     # ------------------------------------------------------------------ reading
     def open_snapshot(self) -> Snapshot:

@@ -394,6 +394,14 @@ def _resolve_columns(
         if fld in mapping:
             col = mapping[fld]
             if col is None:
+                if fld in ("source", "target"):
+                    problems.error(
+                        None,
+                        "option",
+                        fld,
+                        f"--map {fld}= maps the {fld} to no column; every row needs a {fld}: "
+                        f"name its column with --map {fld}=COLUMN",
+                    )
                 continue
             hits = [i for i, h in enumerate(names) if h == col] or lower.get(col.lower(), [])
             if not hits:
