@@ -92,6 +92,25 @@ def machine_facts() -> dict[str, Any]:
     }
 
 
+def source_revision(root: Path) -> dict[str, Any]:
+    """The git commit of the checkout at ``root`` and its files changed since (the code that
+    was measured; empty when git is not available)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "gvcgraph", "benchmarks"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"commit": head, "uncommitted": [line[3:] for line in changed]}
+
+
 # ---------------------------------------------------------------------------------- in-process
 
 

@@ -143,6 +143,13 @@ def _facts(doc: dict[str, Any]) -> list[str]:
         f"{m.get('memory_gb')} GB, {m.get('os')}; load average at start "
         f"{', '.join(f'{x:.2f}' for x in m.get('load_average') or [])}.",
         f"Libraries: {libs}.",
+        f"Code: commit {doc.get('revision', {}).get('commit', '?')[:12]}"
+        + (
+            f", with uncommitted changes in {', '.join(doc['revision']['uncommitted'])}"
+            if doc.get("revision", {}).get("uncommitted")
+            else ""
+        )
+        + ".",
         f"Command: `{doc['command']}`",
     ]
 

@@ -56,6 +56,7 @@ from benchmarks.measure import (
     machine_facts,
     python_command,
     run_process,
+    source_revision,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -367,6 +368,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "command": shlex.join(["python", "-m", "benchmarks.run", *(argv or sys.argv[1:])]),
         "machine": machine_facts(),
         "versions": library_versions(),
+        "revision": source_revision(ROOT),
         "runs": [],
     }
     for firms in args.firms or [10_000]:
