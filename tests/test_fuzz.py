@@ -1263,11 +1263,6 @@ GLEIF_BASES = _gleif_bases()
 
 
 @pytest.mark.skipif(not GLEIF_BASES, reason="../shared/reference-data/gleif-rdf-sample is absent")
-@pytest.mark.xfail(
-    strict=False,
-    reason="fuzz -> hostile (notes/HELPERS.md): gleif.py reports deep nesting and numbers of "
-    "over 4300 digits with Python's own words and no line",
-)
 def test_fuzz_gleif(guard: StoreGuard, workspace: Workspace) -> None:
     """Mutated GLEIF Level 1/2 RDF: a message naming the file and line or record, exit 1."""
 

@@ -318,3 +318,24 @@ def test_an_escape_that_writes_a_non_iri_is_refused_at_its_line(
     assert "Traceback" not in result.output
     assert f"{bad}:5: error: not valid Turtle: Invalid IRI code point '>'" in result.output
     assert canonical_dump(sample_store) == before
+
+
+def test_nesting_and_numbers_beyond_pythons_limits_are_located(tmp_path: Path) -> None:
+    """rdflib gives up with Python's own words and no line (recursion limit, 4,300-digit
+    numbers): the reader names the cause and finds the line (found by tests/test_fuzz.py)."""
+    from gvcgraph.ingest import gleif
+    from gvcgraph.ingest.errors import InputError
+
+    deep = tmp_path / "deep.ttl"
+    deep.write_text(
+        "@prefix ex: <http://e/> .\nex:a ex:p " + "[ ex:q " * 3000 + "1" + " ]" * 3000 + " .\n"
+    )
+    big = tmp_path / "big.ttl"
+    big.write_text("@prefix ex: <http://e/> .\n\nex:a ex:p " + "9" * 5000 + " .\n")
+    for path, expected in (
+        (deep, ":2: error: not valid Turtle: blank nodes or lists nested more than 200 deep"),
+        (big, ":3: error: not valid Turtle: a number with more than 4,300 digits"),
+    ):
+        with pytest.raises(InputError) as info:
+            gleif.read(path)
+        assert [str(p) for p in info.value.problems] == [f"{path}{expected}"]

@@ -171,7 +171,9 @@ def read(path: Path, source_id: str | None = None) -> tuple[str, Graph, list[Pro
     try:
         source.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises several types; every one is a syntax problem
-        problems.append(_syntax_problem(name, fmt or "", exc, raw))
+        problems.append(
+            _beyond_parser(name, fmt or "", exc, text) or _syntax_problem(name, fmt or "", exc, raw)
+        )
         raise InputError(problems) from None
     finally:
         rdflib_terms.setLevel(level)
@@ -237,6 +239,48 @@ def _iri_ok(term: URIRef) -> bool:
     from rdflib.term import _is_valid_uri
 
     return _is_valid_uri(str(term))
+
+
+MAX_NESTING = 200
+"""Brackets and parentheses nested deeper than this are named as the cause when rdflib's
+parser runs out of Python's recursion limit."""
+
+
+def _beyond_parser(name: str, fmt: str, exc: Exception, text: str) -> Problem | None:
+    """A file rdflib cannot read for want of Python's limits, not of syntax: nesting deeper
+    than its recursion limit, a number longer than Python converts (4,300 digits); located by
+    scanning the text, since the parser gives no line."""
+    what = "Turtle" if fmt == "turtle" else "N-Triples"
+    if isinstance(exc, RecursionError):
+        depth, line = 0, 1
+        for char in text:
+            if char == "\n":
+                line += 1
+            elif char in "[(":
+                depth += 1
+                if depth > MAX_NESTING:
+                    break
+            elif char in ")]":
+                depth -= 1
+        where = line if depth > MAX_NESTING else None
+        return Problem(
+            name,
+            where,
+            f"line {where}" if where else "file",
+            "",
+            f"not valid {what}: blank nodes or lists nested more than {MAX_NESTING} deep",
+        )
+    if isinstance(exc, ValueError) and "digits" in str(exc):
+        found = re.search(r"\d{4301,}", text)
+        where = text.count("\n", 0, found.start()) + 1 if found else None
+        return Problem(
+            name,
+            where,
+            f"line {where}" if where else "file",
+            "",
+            f"not valid {what}: a number with more than 4,300 digits",
+        )
+    return None
 
 
 def _syntax_problem(name: str, fmt: str, exc: Exception, raw: bytes) -> Problem:
