@@ -6,7 +6,7 @@ edge-list CSV, RDF files (Turtle, N-Triples, RDF/XML, JSON-LD), named-query para
 SPARQL text. Every input is a realistic mutation of a valid one: byte flips, truncation,
 deleted, duplicated or swapped lines, values of the wrong type, huge numbers, invalid dates,
 dangling references, broken quoting, random unicode, NUL bytes, other encodings, deep nesting,
-damaged zip members. Each format runs at least 100 examples. For every example:
+damaged zip members. Each format refuses at least 100 malformed examples. For every example:
 
 * no exception escapes the command (``result.exception`` is at most ``SystemExit``) and the
   output holds no traceback;
@@ -56,8 +56,12 @@ from gvcgraph.ingest.schema import codes
 from gvcgraph.queries.library import list_queries
 from tests.conftest import SAMPLE_CSV, SAMPLE_YAML, SHARED, canonical_dump
 
-EXAMPLES = 100
-"""Examples per format (the issue asks for at least 100)."""
+MALFORMED = 100
+"""Malformed inputs each format must be given and refuse (the issue asks for at least 100)."""
+
+EXAMPLES = 160
+"""Examples drawn per format: a mutation is sometimes still valid (up to a quarter of the
+RDF ones), so more are drawn than the malformed ones required."""
 
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -130,10 +134,8 @@ class StoreGuard:
         shutil.copytree(self.pristine, self.path)
         self.digest = _digest(self.path)
 
-    def require_mostly_rejected(self, minimum: int) -> None:
-        """At least ``EXAMPLES`` examples ran, and at least ``minimum`` were rejected."""
-        total = sum(self.outcomes.values())
-        assert total >= EXAMPLES, self.outcomes
+    def require_mostly_rejected(self, minimum: int = MALFORMED) -> None:
+        """At least ``minimum`` malformed examples ran and were rejected."""
         assert self.outcomes["rejected"] >= minimum, self.outcomes
         assert canonical_dump(self.path) == self.dump  # and the store is as it was
         print(f"outcomes: {dict(self.outcomes)}")
@@ -660,7 +662,7 @@ def test_fuzz_casestudy_yaml(guard: StoreGuard, workspace: Workspace) -> None:
         check_ingest(result, guard, [str(path)], f"{raw[:300]!r}", lambda: _yaml_source_id(raw))
 
     run()
-    guard.require_mostly_rejected(60)
+    guard.require_mostly_rejected()
 
 
 def _read_sheets() -> dict[str, list[list[str]]]:
@@ -794,7 +796,7 @@ def test_fuzz_casestudy_csv(guard: StoreGuard, workspace: Workspace) -> None:
         check_ingest(result, guard, [str(folder)], shown, lambda: _csv_source_id(files))
 
     run()
-    guard.require_mostly_rejected(60)
+    guard.require_mostly_rejected()
 
 
 def _sample_csv_bytes(name: str) -> bytes | None:
@@ -978,7 +980,7 @@ def test_fuzz_casestudy_xlsx(guard: StoreGuard, workspace: Workspace) -> None:
         )
 
     run()
-    guard.require_mostly_rejected(60)
+    guard.require_mostly_rejected()
 
 
 # ---------------------------------------------------------------------------------- BODS
@@ -1166,7 +1168,7 @@ def bods_inputs(draw: Draw) -> tuple[str, bytes]:
 def test_fuzz_bods(guard: StoreGuard, workspace: Workspace) -> None:
     """Mutated BODS 0.4 packages: a message naming the file, line and statement, exit 1."""
 
-    @FUZZ
+    @settings(FUZZ, max_examples=2 * EXAMPLES)  # many draws overrun and are not counted
     @given(bods_inputs())
     def run(case: tuple[str, bytes]) -> None:
         name, raw = case
@@ -1181,7 +1183,7 @@ def test_fuzz_bods(guard: StoreGuard, workspace: Workspace) -> None:
         check_ingest(result, guard, [str(path)], f"{name}: {raw[:300]!r}", lambda: "fuzz-bods")
 
     run()
-    guard.require_mostly_rejected(60)
+    guard.require_mostly_rejected()
 
 
 # ---------------------------------------------------------------------------------- GLEIF
@@ -1281,7 +1283,7 @@ def test_fuzz_gleif(guard: StoreGuard, workspace: Workspace) -> None:
         check_ingest(result, guard, [str(path)], f"{name}: {raw[:400]!r}", lambda: "fuzz-gleif")
 
     run()
-    guard.require_mostly_rejected(60)
+    guard.require_mostly_rejected()
 
 
 # ---------------------------------------------------------------------------------- edge list
@@ -1373,7 +1375,7 @@ def test_fuzz_edgelist(guard: StoreGuard, workspace: Workspace) -> None:
         check_ingest(result, guard, [str(path), "--map"], shown, lambda: "fuzz-links")
 
     run()
-    guard.require_mostly_rejected(50)
+    guard.require_mostly_rejected()
 
 
 # ---------------------------------------------------------------------------------- RDF files
@@ -1475,7 +1477,7 @@ def test_fuzz_rdf_files(guard: StoreGuard, workspace: Workspace) -> None:
         check_ingest(result, guard, [str(path)], f"{name}: {raw[:400]!r}", lambda: "fuzz-rdf")
 
     run()
-    guard.require_mostly_rejected(50)
+    guard.require_mostly_rejected()
 
 
 # ---------------------------------------------------------------------------------- queries
@@ -1582,7 +1584,7 @@ def test_fuzz_named_query_parameters(guard: StoreGuard) -> None:
         guard.outcomes["rejected"] += 1
 
     run()
-    guard.require_mostly_rejected(50)
+    guard.require_mostly_rejected()
 
 
 SPARQL_BASES = [
@@ -1712,7 +1714,7 @@ def test_fuzz_sparql_text(guard: StoreGuard, workspace: Workspace) -> None:
         guard.outcomes["rejected"] += 1
 
     run()
-    guard.require_mostly_rejected(50)
+    guard.require_mostly_rejected()
 
 
 # ---------------------------------------------------------------------------------- findings
