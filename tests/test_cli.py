@@ -171,3 +171,13 @@ def test_table_output_shows_control_characters_of_labels_as_text() -> None:
     assert "\x1b" not in table.getvalue() and "\x07" not in table.getvalue()
     assert "ACME\\x1b]0;pwned\\x07\\x1b[2J Ltd" in table.getvalue()
     assert "ACME\x1b]0;pwned\x07\x1b[2J Ltd" in csv.getvalue()
+
+
+def test_printable_keeps_quoted_text_on_one_line() -> None:
+    """Separators that str.splitlines (and some terminals) treat as line breaks are shown as
+    escapes, so a statement id of "\\x1e" cannot split a message (found by the BODS fuzz test)."""
+    from gvcgraph.text import printable
+
+    assert printable("id\x1e\u2028x\n") == "id\\x1e\\u2028x\\x0a"
+    assert printable("id\x1e\u2028x").splitlines() == ["id\\x1e\\u2028x"]
+    assert printable("tab\tkept") == "tab\tkept"

@@ -111,6 +111,7 @@ from gvcgraph.ingest.schema import codes
 from gvcgraph.ingest.to_rdf import decimal_literal
 from gvcgraph.ontology import terms
 from gvcgraph.ontology.terms import GVC
+from gvcgraph.text import printable
 
 MAX_BYTES = 512 * 1024 * 1024
 """Largest BODS file read (512 MiB); bigger registers belong in a SPARQL server."""
@@ -270,7 +271,10 @@ class _Statement:
     @property
     def where(self) -> str:
         sid = self.statement_id
-        return f"statement {self.n} (statementId {sid})" if sid else f"statement {self.n}"
+        # the id is the file's text: control characters shown, never acted on by a terminal
+        return (
+            f"statement {self.n} (statementId {printable(sid)})" if sid else f"statement {self.n}"
+        )
 
     def order(self) -> tuple[str, str, int]:
         """Sort key: statement date, then time of day when given, then position in the file."""
