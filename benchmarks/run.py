@@ -118,7 +118,9 @@ def child_steps(tool: str, module: str, args: list[str], timeout: float) -> tupl
         s["tool"] = tool
         print(f"  {tool} {s['key']}: {s['status']} {s['seconds']:.2f} s", file=sys.stderr)
     out["process_seconds"] = p.seconds
-    out["process_peak_mb"] = p.peak_mb
+    # the per-step reset of the high-water mark also resets ru_maxrss: the process's peak is
+    # the largest of its steps' peaks and what the kernel reports after the last reset
+    out["process_peak_mb"] = max([p.peak_mb, *(s.get("peak_mb") or 0 for s in out["steps"])])
     return out["steps"], out
 
 
