@@ -7,7 +7,9 @@ Peak memory is the peak resident set size (RSS):
   high-water mark is reset before the step (``echo 5 > /proc/self/clear_refs``, Linux 4.0
   and later) and read after it (``VmHWM``), so the figure is the most the process held while
   the step ran, including what was already resident before it. Where the reset is not
-  possible the process peak so far is reported and ``peak_scope`` says so.
+  possible the process peak so far is reported and ``peak_scope`` says so. The reset also
+  resets ``ru_maxrss``: a parent reading it after such a child ends gets the peak since the
+  child's last reset, so a child's process peak is the largest of its steps' peaks and that.
 """
 
 from __future__ import annotations
