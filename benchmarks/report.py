@@ -63,6 +63,8 @@ def _seconds(step: dict[str, Any] | None) -> str:
     if step["status"] == "skipped":
         return "skipped"
     s = step["seconds"]
+    if s < 1:
+        return f"{s:.2g}"  # 0.0042: short steps keep two significant digits
     return f"{s:,.2f}" if s < 100 else f"{s:,.0f}"
 
 
