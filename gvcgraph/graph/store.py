@@ -46,7 +46,13 @@ from rdflib.term import BNode as RBNode
 from rdflib.term import Node
 from rdflib.term import URIRef as RURIRef
 
-from gvcgraph.graph.storedir import Snapshot, StoreDirectory, StoreLayoutError, WriteSession
+from gvcgraph.graph.storedir import (
+    CACHE_SUFFIX,
+    Snapshot,
+    StoreDirectory,
+    StoreLayoutError,
+    WriteSession,
+)
 from gvcgraph.ingest.errors import InputError, Problem
 from gvcgraph.ontology import terms
 
@@ -380,6 +386,18 @@ class KnowledgeGraph:
     def version(self) -> str | None:
         """The on-disk version this graph reads (``v000007``); None in memory or remote."""
         return self._snapshot.version if self._snapshot is not None else None
+
+    def cache_dir(self) -> Path | None:
+        """A folder for what is computed from the version this graph reads, or None.
+
+        ``<store>/<version>.cache``: a published version never changes, so what was computed
+        from it stays valid until the version is deleted, and the folder is deleted with it
+        (:meth:`StoreDirectory.collect_garbage`). None in memory, on a remote store and inside
+        a write (the copy being written is not a version yet).
+        """
+        if self._dir is None or self._session is not None or self.version is None:
+            return None
+        return self._dir.path / f"{self.version}{CACHE_SUFFIX}"
 
     def refresh(self) -> bool:
         """Move to the store's current version if another process published a newer one.

@@ -24,6 +24,7 @@ Layout of a store directory::
     HEAD                  the name of the current version, e.g. "v000007"
     v000007/              an Oxigraph (RocksDB) database, never written once published
     v000007.readers       lock file: shared by every process reading v000007
+    v000007.cache/        what was computed from v000007 (projections), deleted with it
     v000008.tmp/          a write in progress (or left by a killed writer)
     load-<pid>-*.nq.tmp   RDF spooled by a load in progress (edge lists)
     write.lock            lock file: held by the one writer
@@ -58,6 +59,8 @@ import pyoxigraph as ox
 MARKER = "gvcgraph-store.json"
 LAYOUT = 1
 HEAD = "HEAD"
+CACHE_SUFFIX = ".cache"
+"""``<version>.cache/``: data computed from a version (:mod:`gvcgraph.graph.projection_cache`)."""
 WRITE_LOCK = "write.lock"
 _VERSION = re.compile(r"^v(\d{6,})$")
 _TMP = re.compile(r"^v(\d{6,})\.tmp$")
@@ -355,7 +358,7 @@ class StoreDirectory:
         current = self.head()
         removed = []
         for p in sorted(self.path.iterdir()):
-            m = _VERSION.match(p.name) or re.match(r"^(v\d{6,})\.readers$", p.name)
+            m = _VERSION.match(p.name) or re.match(r"^(v\d{6,})\.(readers|cache)$", p.name)
             if not m:
                 continue
             name = p.name.split(".")[0]
@@ -368,6 +371,7 @@ class StoreDirectory:
                 except OSError:
                     continue  # a reader still has it open
                 shutil.rmtree(self.path / name, ignore_errors=True)
+                shutil.rmtree(self.path / f"{name}{CACHE_SUFFIX}", ignore_errors=True)
                 with contextlib.suppress(FileNotFoundError):
                     lock_path.unlink()
             removed.append(name)

@@ -1,0 +1,145 @@
+"""The projection cache kept beside each on-disk store version (graph/projection_cache.py).
+
+A cached projection must be indistinguishable from one read from the store, for every view and
+date; it is deleted with its version, ignored when stale or damaged, and never needed: a store
+where it cannot be written still projects."""
+
+from __future__ import annotations
+
+import gc
+import json
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gvcgraph.graph import project as project_module
+from gvcgraph.graph import projection_cache
+from gvcgraph.graph.project import VIEWS, Projection, project
+from gvcgraph.graph.store import KnowledgeGraph
+from tests.test_projection import CASE_A, CASE_B
+
+CASE_C = """
+format: gvcgraph-casestudy/1
+source: {id: proj-c, title: "Projection test C", type: other, file: c.txt}
+entities:
+  - {id: t3, type: firm, label: "Tier <Three>", country: MX}
+  - {id: t1, type: firm, label: Tier One, country: MX}
+supply:
+  - {id: s3, buyer: t1, supplier: t3, from: 2001, evidence: {line: 1, quote: "t3 sells to t1"}}
+"""
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    return [_write(tmp_path, "proj-a.yaml", CASE_A), _write(tmp_path, "proj-b.yaml", CASE_B)]
+
+
+@pytest.fixture
+def disk(tmp_path: Path, files: list[Path]) -> KnowledgeGraph:
+    kg = KnowledgeGraph(tmp_path / "store")
+    kg.ingest(files, shacl=False)
+    project_module._LAST.clear()
+    return kg
+
+
+def _same(a: Projection, b: Projection) -> None:
+    pd.testing.assert_frame_equal(a.nodes, b.nodes)
+    pd.testing.assert_frame_equal(a.edges, b.edges)
+    assert sorted(a.tables) == sorted(b.tables)
+    for name in a.tables:
+        pd.testing.assert_frame_equal(
+            a.tables[name].reset_index(drop=True), b.tables[name].reset_index(drop=True)
+        )
+    assert (a.view, a.as_of) == (b.view, b.as_of)
+
+
+@pytest.mark.parametrize("as_of", [None, "1996", "2004-06-30"])
+def test_cached_projection_equals_one_read_from_the_store(
+    disk: KnowledgeGraph, files: list[Path], as_of: str | None
+) -> None:
+    memory = KnowledgeGraph()
+    memory.ingest(files, shacl=False)
+    assert memory.cache_dir() is None
+    for view in VIEWS:
+        project_module._LAST.clear()
+        read = project(disk, view, as_of)  # reads the store (or the file another view wrote)
+        project_module._LAST.clear()
+        cached = project(disk, view, as_of)  # from the parquet files
+        remembered = project(disk, view, as_of)  # from this process's memory
+        in_memory = project(memory, view, as_of)  # never cached
+        _same(read, cached)
+        _same(read, remembered)
+        _same(read, in_memory)
+    assert len(project(disk, "all", as_of).edges) > 0
+
+
+def test_cache_lives_beside_its_version_and_goes_with_it(
+    disk: KnowledgeGraph, tmp_path: Path
+) -> None:
+    before = project(disk, "supply")
+    first = disk.version
+    folder = tmp_path / "store" / f"{first}.cache" / projection_cache.FOLDER
+    assert disk.cache_dir() == folder.parent
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["fingerprint"] == projection_cache.fingerprint()
+    assert {f"{name}.parquet" for name in manifest["frames"]} <= {p.name for p in folder.iterdir()}
+
+    disk.ingest([_write(tmp_path, "proj-c.yaml", CASE_C)], shacl=False)
+    gc.collect()
+    assert disk.version != first
+    assert not folder.parent.exists(), "the old version's cache is deleted with the version"
+    after = project(disk, "supply")
+    added = set(zip(after.edges["u"], after.edges["v"], strict=True)) - set(
+        zip(before.edges["u"], before.edges["v"], strict=True)
+    )
+    assert added == {("t3", "t1")}
+    assert after.nodes.set_index("node").loc["t3", "label"] == "Tier <Three>"
+    assert (tmp_path / "store" / f"{disk.version}.cache" / projection_cache.FOLDER).is_dir()
+
+
+def test_a_stale_or_damaged_cache_is_read_again_from_the_store(
+    disk: KnowledgeGraph, tmp_path: Path
+) -> None:
+    expected = project(disk, "all")
+    folder = disk.cache_dir() / projection_cache.FOLDER
+    manifest = folder / "manifest.json"
+    stale = json.loads(manifest.read_text(encoding="utf-8"))
+    stale["fingerprint"] = "0:0.0.0:another-release"
+    manifest.write_text(json.dumps(stale), encoding="utf-8")
+    assert projection_cache.load(disk.cache_dir()) is None
+    project_module._LAST.clear()
+    _same(project(disk, "all"), expected)
+    assert json.loads(manifest.read_text(encoding="utf-8"))["fingerprint"] == (
+        projection_cache.fingerprint()
+    ), "the stale cache was replaced"
+
+    (folder / "edges.parquet").write_bytes(b"PAR1 not really parquet")
+    assert projection_cache.load(disk.cache_dir()) is None
+    project_module._LAST.clear()
+    _same(project(disk, "all"), expected)
+
+
+def test_a_store_where_no_cache_can_be_written_still_projects(
+    disk: KnowledgeGraph, files: list[Path]
+) -> None:
+    cache_dir = disk.cache_dir()
+    cache_dir.write_text("a file where the cache folder would go", encoding="utf-8")
+    assert projection_cache.save(cache_dir, {"nodes": pd.DataFrame({"node": ["a"]})}) is False
+    memory = KnowledgeGraph()
+    memory.ingest(files, shacl=False)
+    _same(project(disk, "ownership"), project(memory, "ownership"))
+    assert cache_dir.is_file()
+    assert not list(cache_dir.parent.glob(f".{projection_cache.FOLDER}-*.tmp"))
+
+
+def test_no_cache_inside_a_write(disk: KnowledgeGraph) -> None:
+    with disk.writing():
+        assert disk.cache_dir() is None
