@@ -153,6 +153,14 @@ def bench_gvcgraph(folder: Path, meta: dict, args: argparse.Namespace) -> tuple[
             rows=meta["rows"],
         )
     )
+    if "ingest-memory" not in args.skip:
+        got, whole = child_steps(
+            "gvcgraph", "benchmarks.gvc_steps", ["ingest-memory", "--csv", str(csv_path)],
+            args.timeout,
+        )
+        steps += got
+        if not got:
+            notes.append(f"gvcgraph in-memory ingest failed: {whole.get('error')}")
     if args.casestudy_parts and meta["parts"] and "ingest-casestudy" not in args.skip:
         parts = meta["parts"][: args.casestudy_parts]
         rows = min(meta["rows"], len(parts) * meta["part_size"])
@@ -378,6 +386,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     unknown = args.skip - {
         "ingest-casestudy",
+        "ingest-memory",
         "queries",
         "analysis",
         "analysis-again",

@@ -32,6 +32,7 @@ ANALYSES = ["projection", "pagerank", "betweenness", "tiers", "captive", "owners
 GVCGRAPH_STEPS = {
     "ingest-context",
     "ingest-edgelist",
+    "ingest-edgelist-memory",
     "ingest-casestudy",
     "open-store",
     f"query:{QUERY}",
@@ -102,6 +103,9 @@ def test_every_step_ran_and_was_measured(bench: dict[str, Any]) -> None:
     ingest = next(s for s in steps if s["tool"] == "gvcgraph" and s["key"] == "ingest-edgelist")
     assert ingest["command"].startswith("gvcgraph ingest --format edgelist ")
     assert ingest["result"]["rows"] == bench["run"]["data"]["rows"]
+    memory = next(s for s in steps if s["key"] == "ingest-edgelist-memory")
+    assert memory["result"]["rows"] == bench["run"]["data"]["rows"]
+    assert memory["result"]["quads"] > bench["run"]["triples"]["gvcgraph"]  # + the ontology
 
 
 def test_run_records_machine_versions_and_command(bench: dict[str, Any]) -> None:
@@ -128,7 +132,8 @@ def test_markdown_has_a_row_per_step_with_ratios(bench: dict[str, Any]) -> None:
     rows = _table(bench["markdown"])
     assert bench["markdown"] in bench["stdout"]
     expected = {
-        "ingest: edge list": True,
+        "ingest: edge list (gvcgraph: CLI": True,
+        "ingest: edge list (gvcgraph: Python API, in memory)": True,
         "ingest: context": False,  # different work on the two sides: no ratio
         "ingest: case-study files": None,  # gvcgraph only
         f"query {QUERY}": True,
