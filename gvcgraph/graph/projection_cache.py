@@ -7,7 +7,7 @@ read from it once stays true for as long as it exists: :func:`load` and :func:`s
 whole projection (every relation, no date filter) in ``<store>/<version>.cache/projection/``,
 and the version's garbage collection deletes the folder with the version. A cache written by
 another release of gvcgraph, or by another ``project.py``, is ignored and rewritten (the
-manifest records a fingerprint of the code that made it).
+manifest records a fingerprint of the code that made it, :func:`fingerprint`).
 
 Format: Apache Parquet through pyarrow (columnar, compressed, read back with its pandas
 types, lists of evidence keys included), one file per frame and ``manifest.json``. Parquet
@@ -37,8 +37,10 @@ FOLDER = "projection"
 
 
 def fingerprint() -> str:
-    """What must match for a cache to be used: format, release and the projection's code."""
-    code = Path(__file__).with_name("project.py").read_bytes()
+    """What must match for a cache to be used: format, release and the code that made it
+    (``project.py`` and this module)."""
+    here = Path(__file__)
+    code = here.with_name("project.py").read_bytes() + here.read_bytes()
     return f"{FORMAT}:{__version__}:{hashlib.sha256(code).hexdigest()[:16]}"
 
 
@@ -60,10 +62,13 @@ def load(cache_dir: Path | None) -> dict[str, pd.DataFrame] | None:
 
 
 def missing_as_na(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every missing value of its object columns written ``pd.NA`` (a frame
-    built by concatenation mixes ``NaN``, ``None`` and ``NA``; Parquet reads all as None)."""
+    """The frame with its text columns as Python objects and every missing value of those
+    ``pd.NA`` (a frame built by concatenation mixes ``NaN``, ``None`` and ``NA``; Parquet
+    reads all as None). Object, not pandas' ``str``: with pyarrow installed that is stored in
+    Arrow, whose ``isin`` loops in Python over the values looked for (seconds per call on
+    100,000 node keys)."""
     for col, dtype in frame.dtypes.items():
-        if pd.api.types.is_object_dtype(dtype):
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             values = frame[col].to_numpy(dtype=object, copy=True)
             values[pd.isna(frame[col]).to_numpy()] = pd.NA
             frame[col] = pd.Series(values, index=frame.index, dtype=object)
