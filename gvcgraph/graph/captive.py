@@ -273,13 +273,17 @@ def _inherited_governance(
     supplier = pd.Series(keys[links["iu"].to_numpy(np.int64)], index=links.index)
     e = proj.edges
     ctx = e[e["relation"].isin([PARTICIPATES_IN, MEMBER_OF]) & e["v"].isin(unit.index)]
-    ctx_codes = (
-        ctx.assign(code=ctx["v"].map(unit))
-        .groupby("u")
-        .agg(
-            code=("code", lambda x: ";".join(sorted({c for v in x for c in v.split(";")}))),
-            units=("v", lambda x: ", ".join(sorted(set(x)))),
-        )
+    # per supplier: the distinct codes and the distinct units, sorted and joined (vectorised:
+    # a lambda per group took 2 s for the 30,000 cluster memberships of 100,000 firms)
+    pairs = ctx.assign(code=ctx["v"].map(unit))[["u", "v", "code"]]
+    codes_long = pairs.assign(code=pairs["code"].str.split(";")).explode("code")
+    codes_long = codes_long.drop_duplicates(["u", "code"]).sort_values(["u", "code"])
+    units_long = pairs.drop_duplicates(["u", "v"]).sort_values(["u", "v"])
+    ctx_codes = pd.DataFrame(
+        {
+            "code": codes_long.groupby("u")["code"].agg(";".join),
+            "units": units_long.groupby("u")["v"].agg(", ".join),
+        }
     )
     candidates = [
         (links["chain"].map(unit), "chain " + links["chain"].astype(str)),

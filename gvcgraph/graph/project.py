@@ -234,16 +234,16 @@ class Projection:
         nodes = nodes.drop_duplicates("node", keep="first")
         edges["u"] = edges["u"].astype(str).astype(object)
         edges["v"] = edges["v"].astype(str).astype(object)
-        known = pd.Index(nodes["node"])
+        known = pd.Index(nodes["node"], dtype=object)
         ends = pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
-        missing = ends[~pd.Index(ends).isin(known)]
+        missing = ends[~pd.Index(ends, dtype=object).isin(known)]
         if len(missing):
             nodes = pd.concat([nodes, pd.DataFrame({"node": missing})], ignore_index=True)
         for col in NODE_COLUMNS:
             if col not in nodes.columns:
                 nodes[col] = pd.NA
         nodes = nodes.reset_index(drop=True)
-        self.index = pd.Index(nodes["node"])
+        self.index = pd.Index(nodes["node"], dtype=object)
         edges = edges.reset_index(drop=True)
         edges["iu"] = self.index.get_indexer(edges["u"]).astype(np.int64)
         edges["iv"] = self.index.get_indexer(edges["v"]).astype(np.int64)
@@ -659,13 +659,13 @@ def _sorted_sets(part: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype=object)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     groups = [chunk.tolist() for chunk in np.split(values, starts[1:])]
-    return pd.Series(groups, index=pd.Index(keys[starts], name="s"), dtype=object)
+    return pd.Series(groups, index=pd.Index(keys[starts], name="s", dtype=object), dtype=object)
 
 
 def _pivot(long: pd.DataFrame, spec: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """One row per subject, one column per predicate (first value; evidence as a list)."""
     subjects = pd.unique(long["s"])
-    out = pd.DataFrame(index=pd.Index(subjects, name="s"))
+    out = pd.DataFrame(index=pd.Index(subjects, name="s", dtype=object))
     out["cls"] = long.drop_duplicates("s").set_index("s")["cls"].reindex(out.index)
     for pred, (col, kind) in spec.items():
         part = long[long["p"] == pred]
