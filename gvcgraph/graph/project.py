@@ -230,10 +230,10 @@ class Projection:
                 edges[col] = pd.NA
         if "node" not in nodes.columns:
             nodes["node"] = []
-        nodes["node"] = nodes["node"].astype(str).astype(object)  # see select_frame
+        nodes["node"] = _text_keys(nodes["node"])
         nodes = nodes.drop_duplicates("node", keep="first")
-        edges["u"] = edges["u"].astype(str).astype(object)
-        edges["v"] = edges["v"].astype(str).astype(object)
+        edges["u"] = _text_keys(edges["u"])
+        edges["v"] = _text_keys(edges["v"])
         known = pd.Index(nodes["node"], dtype=object)
         ends = pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
         missing = ends[~pd.Index(ends, dtype=object).isin(known)]
@@ -336,6 +336,16 @@ class Projection:
     ) -> tuple[sp.csr_array, pd.DataFrame]:
         """The adjacency matrix and the node table that indexes it."""
         return self.adjacency(relations, weight=weight), self.nodes
+
+
+def _text_keys(keys: pd.Series) -> pd.Series:
+    """Node keys as ``str`` objects in an object column (networkx nodes may be numbers); not
+    pandas' ``str`` dtype, which with pyarrow installed is Arrow-backed and slow to index
+    (see :func:`select_frame`)."""
+    values = keys.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        values = np.array([str(x) for x in values], dtype=object)
+    return pd.Series(values, index=keys.index, dtype=object)
 
 
 def _present(value: Any) -> bool:
