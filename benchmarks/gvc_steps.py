@@ -125,29 +125,43 @@ def run_analysis(
     keys start with ``again:``, and no results are written.
     """
     from gvcgraph import KnowledgeGraph
-    from gvcgraph.graph.captive import captive_chains
-    from gvcgraph.graph.centrality import betweenness, pagerank
-    from gvcgraph.graph.ownership import integrated_ownership, ultimate_controllers
-    from gvcgraph.graph.project import SUPPLIES, project
-    from gvcgraph.graph.tiers import lead_firms, supplier_tiers, tier_depth
+    from gvcgraph.graph.project import project
 
-    steps = []
     kg = KnowledgeGraph(store)
     with StepMeter() as m:
         proj = project(kg, "all")
         supply = _supply_projection(proj)
-    steps.append(
-        _record(
-            "projection",
-            "projection: read the network from the store",
-            m,
-            nodes=proj.n,
-            edges=len(proj.edges),
-            supply_nodes=supply.n,
-            supply_edges=len(supply.edges),
-        )
+    first = _record(
+        "projection",
+        "projection: read the networks from the graph",
+        m,
+        nodes=proj.n,
+        edges=len(proj.edges),
+        supply_nodes=supply.n,
+        supply_edges=len(supply.edges),
     )
     kg.close()
+    steps = [first, *analyse(proj, supply, k, seed, None if again else results)]
+    if again:
+        for step in steps:
+            step["key"] = AGAIN + step["key"]
+            step["step"] = "again, projection cached: " + step["step"]
+    return steps
+
+
+def analyse(
+    proj: Any, supply: Any, k: int, seed: int, results: Path | None
+) -> list[dict[str, Any]]:
+    """The analyses of the suite on a projection and its supply network; the timed steps
+    (PageRank to integrated ownership). With ``results``, the result tables are written
+    there for the cross-check, after the timed part."""
+    from gvcgraph.graph.captive import captive_chains
+    from gvcgraph.graph.centrality import betweenness, pagerank
+    from gvcgraph.graph.ownership import integrated_ownership, ultimate_controllers
+    from gvcgraph.graph.project import SUPPLIES
+    from gvcgraph.graph.tiers import lead_firms, supplier_tiers, tier_depth
+
+    steps = []
     keys = supply.nodes["node"].to_numpy()
     with StepMeter() as m:
         pr = pagerank(supply.adjacency([SUPPLIES]))
@@ -180,10 +194,7 @@ def run_analysis(
     with StepMeter() as m:
         io_ = integrated_ownership(proj)
     steps.append(_record("ownership", "integrated ownership", m, pairs=len(io_)))
-    if again:
-        for step in steps:
-            step["key"] = AGAIN + step["key"]
-            step["step"] = "again, projection cached: " + step["step"]
+    if results is None:
         return steps
     t0 = time.perf_counter()
     results.mkdir(parents=True, exist_ok=True)
