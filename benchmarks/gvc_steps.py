@@ -44,7 +44,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from benchmarks.measure import StepMeter
@@ -83,12 +82,9 @@ def run_named_query(store: Path, name: str, params: dict[str, str]) -> list[dict
 
 def _supply_projection(proj: Any) -> Any:
     """The supply network: supply edges and only the nodes they touch (as ``--view supply``)."""
-    from gvcgraph.graph.project import SUPPLIES, Projection
+    from gvcgraph.graph.project import SUPPLIES
 
-    e = proj.edges[proj.edges["relation"] == SUPPLIES].drop(columns=["iu", "iv"])
-    used = pd.unique(np.concatenate([e["u"].to_numpy(object), e["v"].to_numpy(object)]))
-    nodes = proj.nodes[proj.nodes["node"].isin(set(used))]
-    return Projection(nodes, e, view="supply", tables=proj.tables)
+    return proj.restrict([SUPPLIES])
 
 
 def run_memory_ingest(csv_path: Path) -> list[dict[str, Any]]:

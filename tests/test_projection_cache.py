@@ -154,3 +154,25 @@ def test_reading_facts_by_join_or_by_scans_gives_the_same_projection(
     monkeypatch.setattr(project_module, "_FEW_SUBJECTS", 0)  # as for a large graph
     for view in VIEWS:
         _same(project(kg, view), joined[view])
+
+
+@pytest.mark.parametrize("relations", [["supplies"], ["owns", "controls"], None])
+def test_restrict_equals_a_projection_built_from_keys(
+    files: list[Path], relations: list[str] | None
+) -> None:
+    kg = KnowledgeGraph()
+    kg.ingest(files, shacl=False)
+    p = project(kg, "all")
+    mask = p.edges["valid_to"].isna().to_numpy()  # any mask: the open-ended facts
+    fast = p.restrict(relations, mask=mask)
+    keep = mask & (p.edges["relation"].isin(relations).to_numpy() if relations else True)
+    edges = p.edges.loc[keep]
+    used = set(edges["u"]) | set(edges["v"])
+    slow = Projection(
+        p.nodes[p.nodes["node"].isin(used)], edges.drop(columns=["iu", "iv"]), tables=p.tables
+    )
+    _same(fast, slow)
+    assert 0 < len(fast.edges) < len(p.edges) and fast.n < p.n
+    keys = fast.nodes["node"].to_numpy()
+    assert list(keys[fast.edges["iu"]]) == list(fast.edges["u"])
+    assert list(keys[fast.edges["iv"]]) == list(fast.edges["v"])
