@@ -42,7 +42,8 @@ RELATIONS = {SUPPLY: "supplies", OWN: "owns", MEMBER: "member-of"}
 
 
 def whole_projection(net: Network) -> dict[str, pd.DataFrame]:
-    """The frames :func:`gvcgraph.graph.project._whole` would keep for this data."""
+    """The frames :func:`gvcgraph.graph.project._whole` would keep for this data (nodes
+    sorted by key, edges with the integer positions of their ends)."""
     from gvcgraph.graph.project import EDGE_COLUMNS, NODE_COLUMNS
     from gvcgraph.graph.projection_cache import missing_as_na
 
@@ -105,8 +106,11 @@ def whole_projection(net: Network) -> dict[str, pd.DataFrame]:
         "source",
         "evidence",
     ]
+    nodes = nodes.sort_values("node", kind="stable").reset_index(drop=True)
+    index = pd.Index(nodes["node"], dtype=object)
+    edges = edges.assign(iu=index.get_indexer(edges["u"]), iv=index.get_indexer(edges["v"]))
     frames = {
-        "nodes": nodes.sort_values("node", kind="stable").reset_index(drop=True),
+        "nodes": nodes,
         "edges": edges.reset_index(drop=True),
         "table-asserted_tiers": pd.DataFrame({c: [] for c in tiers_cols}, dtype=object),
         "table-governance_assessments": gov.reindex(columns=gov_cols),
@@ -133,7 +137,7 @@ def run(firms: int, k: int = 64, seed: int = 1) -> dict[str, Any]:
             whole = projection_cache.load(cache_dir)
             assert whole is not None
             tables = {k[6:]: f for k, f in whole.items() if k.startswith("table-")}
-            proj = Projection(whole["nodes"], whole["edges"], view="all", tables=tables)
+            proj = Projection.trusted(whole["nodes"], whole["edges"], tables=tables)
             supply = _supply_projection(proj)
         steps = [
             _record(
