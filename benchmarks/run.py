@@ -7,6 +7,8 @@ each in a fresh child process so that the peak memory (``ru_maxrss``) is the ste
 * ``ingest-context``: ``gvcgraph ingest context.yaml --store DIR`` (the clusters, policies and
   governance assessments; validated, SHACL shapes included, into a new on-disk store);
 * ``ingest-edgelist``: ``gvcgraph ingest --format edgelist edges.csv --store DIR``;
+* ``ingest-edgelist-memory``: the same edge list into an in-memory graph with the Python API
+  (like for like with the baseline's in-memory rdflib graph);
 * ``ingest-casestudy``: ``gvcgraph ingest context.yaml parts/part-000.yaml ...`` into a second
   store, with the first ``--casestudy-parts`` case-study files (the same rows as the start of
   the CSV): the case-study path validates every record and runs the SHACL shapes, which is
@@ -17,9 +19,12 @@ each in a fresh child process so that the peak memory (``ru_maxrss``) is the ste
 * the analysis suite in one child (:mod:`benchmarks.gvc_steps`; each step with its own
   peak, see :class:`~benchmarks.measure.StepMeter`): ``projection``, ``pagerank``,
   ``betweenness`` (sampled), ``tiers`` (all lead firms), ``captive`` (with ultimate
-  controllers), ``ownership`` (integrated ownership);
+  controllers), ``ownership`` (integrated ownership); then the suite again in a second
+  child on the same store version (``again:...``), whose projection comes from the cache the
+  first left beside the version (:mod:`gvcgraph.graph.projection_cache`);
 * ``map``: ``gvcgraph map --view supply`` and ``figure``: ``gvcgraph figure --view supply``
-  (each includes opening the store and the projection of the view).
+  (each includes opening the store and the projection of the view, which the analyses
+  cached: a researcher's map after an analysis).
 
 With ``--baseline`` the same work is done the way a researcher would with rdflib, networkx
 and pyvis alone (:mod:`benchmarks.baseline`), in one child process (an in-memory rdflib graph
@@ -155,7 +160,9 @@ def bench_gvcgraph(folder: Path, meta: dict, args: argparse.Namespace) -> tuple[
     )
     if "ingest-memory" not in args.skip:
         got, whole = child_steps(
-            "gvcgraph", "benchmarks.gvc_steps", ["ingest-memory", "--csv", str(csv_path)],
+            "gvcgraph",
+            "benchmarks.gvc_steps",
+            ["ingest-memory", "--csv", str(csv_path)],
             args.timeout,
         )
         steps += got
@@ -372,8 +379,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--skip",
         default="",
-        help="gvcgraph steps to leave out, comma-separated: ingest-casestudy, queries, "
-        "analysis, map, figure",
+        help="gvcgraph steps to leave out, comma-separated: ingest-memory, ingest-casestudy, "
+        "queries, analysis, analysis-again, map, figure",
     )
     ap.add_argument("--betweenness-k", type=int, default=64)
     ap.add_argument("--step-timeout", type=float, default=600, help="seconds per baseline step")
