@@ -5,7 +5,9 @@ made with the same options show the same nodes, edges, positions, colours and le
 
 Size limits of maps: up to 1,500 nodes the map settles its layout with physics for a moment;
 above 1,500 the layout is computed beforehand and physics is off; above 5,000 nodes are
-aggregated (by class and country, cluster or corporate group) and the map says so.
+aggregated (by class and country, cluster or corporate group) and the map says so. A map
+carries the sources and evidence of at most 1,000 nodes (the largest) and 1,500 evidence
+passages, and says so when it leaves some out; a figure looks up no evidence.
 """
 
 from __future__ import annotations
@@ -152,6 +154,8 @@ def map_cmd(
     filters by class, country, relation and governance, and on click the facts of a node or
     line with the citation of their evidence. Above 1,500 nodes the layout is computed
     beforehand and physics is off; above 5,000 nodes are aggregated, with a note on the map.
+    The evidence of at most 1,000 nodes and 1,500 passages is embedded (the largest nodes
+    first); the map says so when it leaves some out.
 
     Example: gvcgraph map --view supply --layout tiers --out map.html
     """
@@ -225,8 +229,10 @@ def figure_cmd(
     """
     from gvcgraph.render.static import write_figure
 
+    # a figure shows no tooltips: no evidence to look up
     mv = _build(
         store,
+        evidence=False,
         view=view,
         as_of=as_of,
         focus=focus,

@@ -125,53 +125,114 @@ def _subtitle(mv: MapView) -> str:
 
 def map_data(mv: MapView) -> dict[str, Any]:
     """The JSON document the map's script reads (see ``assets/map.js``)."""
-    nodes = []
-    for rec in mv.nodes.to_dict("records"):
-        country = rec.get("country")
-        ck = country if isinstance(country, str) and country else "none"
-        nodes.append(
-            {
-                "id": str(rec["id"]),
-                "label": str(rec["label"]),
-                "full": str(rec["full_label"]),
-                "cls": rec["klass"],
-                "ck": ck,
-                "shape": rec["shape"],
-                "c": rec["color_class"],
-                "cb": _darker(rec["color_class"]),
-                "k": rec["color_country"],
-                "kb": _darker(rec["color_country"], 0.7),
-                "size": _num(rec["size"], 1),
-                "measure": _num(rec.get("measure"), 6),
-                "x": _num(rec["x"] * SPACING_PX, 1),
-                "y": _num(rec["y"] * SPACING_PX, 1),
-                "facts": [[str(a), str(b)] for a, b in rec["facts"]],
-                "ev": [str(k) for k in rec["evidence"]],
-            }
-        )
+    nd, ed = mv.nodes, mv.edges
+
+    def col(frame: Any, name: str) -> list[Any]:
+        return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+    darker: dict[tuple[str, float], str] = {}
+
+    def dark(color: str, factor: float = 0.6) -> str:
+        key = (color, factor)
+        if key not in darker:
+            darker[key] = _darker(color, factor)
+        return darker[key]
+
     # country keys that share the "other countries" colour are filtered together
     named = {c["key"] for c in mv.legend.get("countries", [])}
-    for n in nodes:
-        if n["ck"] not in named:
-            n["ck"] = "other"
+    missing = col(nd, "evidence_missing")
+    nodes = []
+    for (
+        key,
+        label,
+        full,
+        klass,
+        country,
+        shape,
+        color_class,
+        color_country,
+        size,
+        measure,
+        x,
+        y,
+        facts,
+        evidence,
+        no_lookup,
+    ) in zip(
+        col(nd, "id"),
+        col(nd, "label"),
+        col(nd, "full_label"),
+        col(nd, "klass"),
+        col(nd, "country"),
+        col(nd, "shape"),
+        col(nd, "color_class"),
+        col(nd, "color_country"),
+        col(nd, "size"),
+        col(nd, "measure"),
+        col(nd, "x"),
+        col(nd, "y"),
+        col(nd, "facts"),
+        col(nd, "evidence"),
+        missing,
+        strict=True,
+    ):
+        ck = country if isinstance(country, str) and country else "none"
+        ev = [str(k) for k in evidence]
+        if no_lookup is True and not ev:
+            # not looked up (see attach_evidence): a key that is not in the table, so that
+            # the tooltip shows the fact saying so and not "no evidence recorded"
+            ev = [""]
+        nodes.append(
+            {
+                "id": str(key),
+                "label": str(label),
+                "full": str(full),
+                "cls": klass,
+                "ck": ck if ck in named else "other",
+                "shape": shape,
+                "c": color_class,
+                "cb": dark(color_class),
+                "k": color_country,
+                "kb": dark(color_country, 0.7),
+                "size": _num(size, 1),
+                "measure": _num(measure, 6),
+                "x": _num(x * SPACING_PX, 1),
+                "y": _num(y * SPACING_PX, 1),
+                "facts": [[str(a), str(b)] for a, b in facts],
+                "ev": ev,
+            }
+        )
     edges = []
-    for rec in mv.edges.to_dict("records"):
-        facts = [[str(a), str(b)] for a, b in rec["facts"]]
+    for key, u, v, fam, gov, color, width, dashes, roundness, facts, evidence in zip(
+        col(ed, "id"),
+        col(ed, "u"),
+        col(ed, "v"),
+        col(ed, "family"),
+        col(ed, "governance"),
+        col(ed, "color"),
+        col(ed, "width"),
+        col(ed, "dashes"),
+        col(ed, "roundness"),
+        col(ed, "facts"),
+        col(ed, "evidence"),
+        strict=True,
+    ):
+        facts = [[str(a), str(b)] for a, b in facts]
         title = facts[0][1] if facts and facts[0][0] == "Relation" else "Relations between groups"
         edges.append(
             {
-                "id": str(rec["id"]),
-                "from": str(rec["u"]),
-                "to": str(rec["v"]),
-                "fam": rec["family"],
-                "gov": rec["governance"],
-                "color": rec["color"],
-                "width": _num(rec["width"], 2),
-                "dashes": [float(d) for d in rec["dashes"]],
-                "r": _num(rec["roundness"], 3) or 0,
+                "id": str(key),
+                "from": str(u),
+                "to": str(v),
+                "fam": fam,
+                "gov": gov,
+                "color": color,
+                "width": _num(width, 2),
+                "dashes": [float(d) for d in dashes],
+                "r": _num(roundness, 3) or 0,
                 "title": title,
                 "facts": facts,
-                "ev": [str(k) for k in rec["evidence"]],
+                "ev": [str(k) for k in evidence],
             }
         )
     return {

@@ -4,11 +4,15 @@ Both are computed in Python, with a fixed seed, so that the interactive map and 
 figure of a view put every node in the same place, and so that a large map opens with its
 layout done (the browser then has no physics to run).
 
-* :func:`force_layout`: each connected component laid out on its own, with Kamada & Kawai
-  (1989) up to :data:`KAMADA_KAWAI_MAX` nodes and otherwise a Fruchterman & Reingold (1991)
-  spring embedding vectorised with numpy (the repulsion is computed in blocks of rows, so memory
-  stays at a few megabytes; about 4 s for 5,000 nodes on a laptop core), then the
-  components packed in rows, largest first, each scaled to the square root of its size.
+* :func:`force_layout`: each connected component laid out on its own, then the components
+  packed in rows, largest first, each scaled to the square root of its size. Graphs up to
+  :data:`EXACT_MAX` nodes get Kamada & Kawai (1989) for components up to
+  :data:`KAMADA_KAWAI_MAX` nodes and otherwise a Fruchterman & Reingold (1991) spring
+  embedding with repulsion between all pairs (vectorised with numpy, in blocks of rows);
+  larger graphs get :func:`batched_spring`: all components at once, starting from PivotMDS
+  (Brandes & Pich 2006) and with the repulsion of Fruchterman & Reingold's grid variant
+  (nearest neighbours only), whose cost grows with the number of nodes, not its square
+  (about half a second for 5,000 nodes, where the all-pairs embedding took seven).
 * :func:`tier_layout`: each lead firm at the top of its own column block, its suppliers in
   rows below by tier (fewest supply hops to the lead firm, as in
   :func:`gvcgraph.graph.tiers.supplier_tiers`), ordered within a row by the mean position of
@@ -24,6 +28,8 @@ Kamada, T. & Kawai, S. (1989). An algorithm for drawing general undirected graph
 Information Processing Letters 31(1), 7-15.
 Fruchterman, T. M. J. & Reingold, E. M. (1991). Graph drawing by force-directed placement.
 Software: Practice and Experience 21(11), 1129-1164.
+Brandes, U. & Pich, C. (2006). Eigensolver methods for progressive multidimensional scaling of
+large data. Graph Drawing 2006, LNCS 4372, 42-53.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, shortest_path
 
 KAMADA_KAWAI_MAX = 300
 """Components up to this size are laid out with Kamada & Kawai (1989), which reads better
@@ -42,6 +48,29 @@ than a spring embedding on small graphs and takes under a second at this size.""
 
 BLOCK_ROWS = 1024
 """Rows of the repulsion matrix computed at once (memory: BLOCK_ROWS x n x 4 bytes x 3)."""
+
+EXACT_MAX = 1500
+"""Graphs up to this many nodes get the exact layout (Kamada & Kawai, or a spring embedding
+with repulsion between all pairs, per component); larger ones :func:`batched_spring`, whose
+cost grows with the number of nodes rather than its square."""
+
+PIVOTS = 50
+"""Pivot nodes of :func:`pivot_mds`."""
+
+PIVOT_MIN = 50
+"""In :func:`batched_spring`, components larger than this start from :func:`pivot_mds`."""
+
+NEIGHBOUR_RADIUS = 3.0
+"""In :func:`batched_spring`, nodes repel each other up to this distance (node spacings) ..."""
+
+NEIGHBOURS = 12
+"""... and each node is pushed by at most this many of its nearest neighbours, found anew
+every :data:`REFRESH` iterations."""
+
+REFRESH = 4
+
+FAST_ITERATIONS = 60
+"""Cooling steps of :func:`batched_spring`."""
 
 
 def spring(
@@ -132,6 +161,142 @@ def kamada_kawai(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return arr
 
 
+def pivot_mds(adj: sp.csr_array, *, pivots: int = PIVOTS, seed: int = 7) -> np.ndarray:
+    """Positions of one connected graph by PivotMDS (Brandes & Pich 2006), in 2D.
+
+    Hop distances from ``pivots`` nodes chosen far apart (each the node farthest from the
+    ones already chosen, the first at random) stand in for the full distance matrix of
+    classical multidimensional scaling: the cost is ``pivots`` breadth-first searches and a
+    singular value decomposition of an ``n x pivots`` matrix.
+
+    Parameters
+    ----------
+    adj:
+        Symmetric adjacency matrix (CSR) of a connected graph.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n x 2`` positions in hops (neighbours are about one unit apart).
+    """
+    n = adj.shape[0]
+    if n < 3:
+        return np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
+    k = min(pivots, n)
+    rng = np.random.default_rng(seed)
+    dist = np.empty((n, k))
+    nearest = np.full(n, np.inf)
+    p = int(rng.integers(n))
+    for j in range(k):
+        d = shortest_path(adj, unweighted=True, directed=False, indices=p)
+        dist[:, j] = d
+        nearest = np.minimum(nearest, d)
+        p = int(np.argmax(nearest))
+    d2 = dist**2
+    c = d2 - d2.mean(axis=0, keepdims=True) - d2.mean(axis=1, keepdims=True) + d2.mean()
+    c *= -0.5
+    # the two leading left singular vectors of c, scaled by their singular values, from the
+    # eigenvectors of the small pivots x pivots matrix c'c
+    _, vecs = np.linalg.eigh(c.T @ c)
+    return c @ vecs[:, ::-1][:, :2]
+
+
+def batched_spring(
+    labels: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    iterations: int = FAST_ITERATIONS,
+    radius: float = NEIGHBOUR_RADIUS,
+    seed: int = 7,
+) -> np.ndarray:
+    """Force-directed positions of every component of a large graph at once, in [-0.5, 0.5].
+
+    The Fruchterman & Reingold (1991) forces of :func:`spring`, with the repulsion of their
+    grid variant: only between nodes of one component less than ``radius`` node spacings
+    apart (found with a k-d tree), so an iteration costs about the number of nodes, not its
+    square. Components larger than :data:`PIVOT_MIN` nodes start from :func:`pivot_mds`,
+    which gives the global shape that local repulsion alone cannot; smaller ones start at
+    random. All components are moved in one vectorised step per iteration.
+
+    Parameters
+    ----------
+    labels:
+        Component of each node (``0..c-1``, as :func:`~scipy.sparse.csgraph.connected_components`
+        gives them).
+    rows, cols:
+        Edge endpoints (integer positions).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n x 2`` positions, each component centred on 0 with coordinates in [-0.5, 0.5].
+    """
+    from scipy.spatial import cKDTree
+
+    n = len(labels)
+    rng = np.random.default_rng(seed)
+    size = np.bincount(labels)
+    side = np.sqrt(size.astype(float))  # each component's frame, in node spacings
+    # frames side by side on a square-ish grid, one frame apart, so that the k-d tree finds
+    # few pairs from two components
+    cell = float(side.max()) * 2 + radius
+    per_row = max(1, math.ceil(math.sqrt(len(size))))
+    origin = np.column_stack([np.arange(len(size)) % per_row, np.arange(len(size)) // per_row])
+    origin = origin * cell
+    pos = rng.random((n, 2)) * side[labels, None]
+    big = np.flatnonzero(size > PIVOT_MIN)
+    if len(big):
+        sym = sp.coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+        sym = ((sym + sym.T) > 0).astype(np.float64).tocsr()
+        for c in big:
+            m = np.flatnonzero(labels == c)
+            p = pivot_mds(sym[m][:, m].tocsr(), seed=seed)
+            p -= p.min(axis=0)
+            extent = float(np.abs(p).max()) or 1.0
+            pos[m] = p * (side[c] / extent) + rng.random((len(m), 2)) * 0.1
+    pos += origin[labels]
+    x, y = pos[:, 0].copy(), pos[:, 1].copy()
+    temp0 = 0.1 * side[labels]
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    near = np.zeros((n, 0), dtype=np.int64)
+    ok = np.zeros((n, 0))
+    for it in range(iterations):
+        temp = temp0 * (1.0 - it / iterations)
+        if it % REFRESH == 0:
+            # neighbours move little between two searches (a Verlet list)
+            _, found = cKDTree(np.column_stack([x, y])).query(
+                np.column_stack([x, y]), k=NEIGHBOURS + 1, distance_upper_bound=radius
+            )
+            found = found[:, 1:]  # the first is the node itself
+            near = np.where(found < n, found, 0)
+            ok = ((found < n) & (labels[near] == labels[:, None])).astype(np.float64)
+        dx = x[:, None] - x[near]
+        dy = y[:, None] - y[near]
+        w = ok / (dx * dx + dy * dy + 1e-6)
+        fx = np.einsum("ij,ij->i", dx, w)
+        fy = np.einsum("ij,ij->i", dy, w)
+        if len(rows):
+            ex, ey = x[rows] - x[cols], y[rows] - y[cols]
+            length = np.sqrt(ex * ex + ey * ey)
+            ax, ay = ex * length, ey * length
+            fx += np.bincount(cols, ax, n) - np.bincount(rows, ax, n)
+            fy += np.bincount(cols, ay, n) - np.bincount(rows, ay, n)
+        length = np.sqrt(fx * fx + fy * fy) + 1e-9
+        scale = np.minimum(length, temp) / length
+        x += fx * scale
+        y += fy * scale
+    pos = np.column_stack([x, y]) - origin[labels]
+    # each component centred and scaled to [-0.5, 0.5], as spring() gives it
+    for axis in (0, 1):
+        pos[:, axis] -= np.bincount(labels, pos[:, axis])[labels] / size[labels]
+    extent = np.zeros(len(size))
+    np.maximum.at(extent, labels, np.abs(pos).max(axis=1))
+    extent[extent == 0] = 1.0
+    return pos * (0.5 / extent[labels])[:, None]
+
+
 def force_layout(
     n: int,
     rows: Sequence[int] | np.ndarray,
@@ -166,19 +331,24 @@ def force_layout(
         return pos
     adj = sp.coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
     count, labels = connected_components(adj, directed=False)
-    members = [np.flatnonzero(labels == c) for c in range(count)]
+    by_label = np.argsort(labels, kind="stable")
+    members = np.split(by_label, np.cumsum(np.bincount(labels, minlength=count))[:-1])
     members.sort(key=lambda m: (-len(m), int(m[0])))
     boxes: list[tuple[np.ndarray, np.ndarray, float]] = []
+    fast = batched_spring(labels, rows, cols, seed=seed) if n > EXACT_MAX else None
     local = np.full(n, -1, dtype=np.int64)
     for m in members:
-        local[m] = np.arange(len(m))
-        keep = np.isin(rows, m)
-        if 3 <= len(m) <= KAMADA_KAWAI_MAX:
-            p = kamada_kawai(len(m), local[rows[keep]], local[cols[keep]])
+        if fast is not None:
+            p = fast[m]
         else:
-            p = spring(
-                len(m), local[rows[keep]], local[cols[keep]], seed=seed, iterations=iterations
-            )
+            local[m] = np.arange(len(m))
+            keep = np.isin(rows, m)
+            if 3 <= len(m) <= KAMADA_KAWAI_MAX:
+                p = kamada_kawai(len(m), local[rows[keep]], local[cols[keep]])
+            else:
+                p = spring(
+                    len(m), local[rows[keep]], local[cols[keep]], seed=seed, iterations=iterations
+                )
         side = 1.3 * math.sqrt(len(m)) if len(m) > 1 else 0.0
         boxes.append((m, p * side, max(side, 1.0)))
     total = sum(b[2] ** 2 for b in boxes)
