@@ -24,6 +24,12 @@ Usage::
     python -m benchmarks.render_scale --store /tmp/gvcgraph-bench/100000/store-gvcgraph \
         --view supply --cache /tmp/helper-map/proj-supply.pkl
     python -m benchmarks.render_scale --firms 100000 --view all --aggregate-by cluster group
+    python -m benchmarks.render_scale --store /tmp/gvcgraph-bench/100000/store-gvcgraph \
+        --view supply --cache /tmp/helper-map/proj-supply.pkl --detail 4999
+
+``--detail N`` times a view just below the aggregation limit instead (the costliest view that
+is drawn node by node): the first N nodes reached from the busiest node, with both layouts,
+and with ``--store`` the lookup of its evidence in that store (read only).
 
 Each measured step runs once in this process (imports are warmed up on a small view first, so
 that the figures are the rendering's and not the imports').
@@ -73,28 +79,29 @@ def synthetic_projection(firms: int, view: str = "supply", seed: int = 1) -> Pro
     ids = np.array([net.actor_id(int(i)) for i in pos], dtype=object)
     labels = np.array([net.actor_label(int(i)) for i in pos], dtype=object)
     key_of = pd.Series(ids, index=pos)
+    # text columns of dtype object, as project() and its cache give them
     nodes = pd.DataFrame(
         {
-            "node": ids,
-            "iri": "https://w3id.org/gvcgraph/id/" + pd.Series(ids, dtype=str),
-            "label": labels,
-            "cls": cls,
-            "country": country,
+            "node": pd.Series(ids, dtype=object),
+            "iri": pd.Series(["https://w3id.org/gvcgraph/id/" + k for k in ids], dtype=object),
+            "label": pd.Series(labels, dtype=object),
+            "cls": pd.Series(cls, dtype=object),
+            "country": pd.Series(country, dtype=object),
             "lead_firm": np.isin(pos, np.flatnonzero(net.tier == 0)),
         }
     )
     rows = np.flatnonzero(keep)
-    fact = "doc/edges/row-" + pd.Series(rows + 1, dtype=str)
+    fact = [f"doc/edges/row-{r + 1}" for r in rows.tolist()]
     edges = pd.DataFrame(
         {
-            "u": key_of.reindex(u).to_numpy(),
-            "v": key_of.reindex(v).to_numpy(),
-            "relation": np.array(RELATION_NAMES, dtype=object)[kind],
-            "fact": fact.to_numpy(),
-            "source": "edges",
+            "u": pd.Series(key_of.reindex(u).to_numpy(), dtype=object),
+            "v": pd.Series(key_of.reindex(v).to_numpy(), dtype=object),
+            "relation": pd.Series(np.array(RELATION_NAMES, dtype=object)[kind], dtype=object),
+            "fact": pd.Series(fact, dtype=object),
+            "source": pd.Series(["edges"] * len(fact), dtype=object),
             "share_min": share,
             "share_max": share,
-            "evidence": [[f"{f}/1".replace("/row-", "/ev/row-")] for f in fact],
+            "evidence": [[f.replace("/row-", "/ev/row-") + "/1"] for f in fact],
         }
     )
     return Projection(nodes, edges, view=view)
@@ -105,6 +112,8 @@ def store_projection(store: str, view: str, cache: Path | None) -> Projection:
     if cache is not None and cache.exists():
         with cache.open("rb") as fh:
             d = pickle.load(fh)
+        if hasattr(Projection, "trusted"):  # the frames carry their edge positions
+            return Projection.trusted(d["nodes"], d["edges"], view=d["view"], tables=d["tables"])
         return Projection(d["nodes"], d["edges"], view=d["view"], tables=d["tables"])
     from gvcgraph.graph.project import project
     from gvcgraph.graph.store import KnowledgeGraph
@@ -176,6 +185,68 @@ def run(
     return times
 
 
+def neighbourhood(proj: Projection, size: int) -> Projection:
+    """The first ``size`` nodes reached breadth first from the node with most relations, and
+    the relations among them (what ``--focus`` on a large lead firm draws)."""
+    e = proj.edges
+    iu, iv = e["iu"].to_numpy(np.int64), e["iv"].to_numpy(np.int64)
+    degree = np.bincount(iu, minlength=proj.n) + np.bincount(iv, minlength=proj.n)
+    seen = np.zeros(proj.n, dtype=bool)
+    frontier = np.zeros(proj.n, dtype=bool)
+    frontier[int(np.argmax(degree))] = True
+    order: list[int] = []
+    while frontier.any() and len(order) < size:
+        new = np.flatnonzero(frontier & ~seen)
+        order.extend(new[: size - len(order)].tolist())
+        seen[new] = True
+        nxt = np.zeros(proj.n, dtype=bool)
+        nxt[iv[frontier[iu]]] = True
+        nxt[iu[frontier[iv]]] = True
+        frontier = nxt & ~seen
+    keep = np.zeros(proj.n, dtype=bool)
+    keep[order] = True
+    inside = keep[iu] & keep[iv]
+    return Projection(
+        proj.nodes[keep],
+        e.loc[inside].drop(columns=["iu", "iv"]),
+        view=proj.view,
+        tables=proj.tables,
+    )
+
+
+def run_detail(
+    proj: Projection,
+    layouts: list[str],
+    formats: list[str],
+    out_dir: Path,
+    store: str | None = None,
+) -> list[tuple[str, float, float]]:
+    """Time a view below the aggregation limit: build_view per layout, the evidence lookup
+    in the store (when given; read only), write_map and write_figure."""
+    from gvcgraph.render.html import write_map
+    from gvcgraph.render.static import write_figure
+    from gvcgraph.render.view import attach_evidence, build_view
+
+    times: list[tuple[str, float, float]] = []
+    for layout in layouts:
+        print(f"{layout} layout:", flush=True)
+        with timed(f"build_view ({proj.n:,} nodes, {len(proj.edges):,} lines)", times):
+            mv = build_view(proj, layout=layout)
+        if store is not None:
+            from gvcgraph.graph.store import KnowledgeGraph
+
+            kg = KnowledgeGraph(store)
+            with timed("attach_evidence (map only)", times):
+                attach_evidence(kg, mv)
+            print(f"  ({len(mv.evidence):,} passages)", flush=True)
+        with timed("write_map", times):
+            write_map(mv, out_dir / f"map-detail-{layout}.html")
+        for fmt in formats:
+            with timed(f"write_figure .{fmt}", times):
+                write_figure(mv, out_dir / f"figure-detail-{layout}.{fmt}")
+    return times
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line (see the module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -186,6 +257,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--aggregate-by", nargs="+", default=["country"])
     ap.add_argument("--formats", nargs="+", default=["svg", "png"])
     ap.add_argument("--out", type=Path, default=None, help="folder for the files (default: tmp)")
+    ap.add_argument(
+        "--detail",
+        type=int,
+        default=None,
+        metavar="N",
+        help="time a view of N nodes (breadth first from the busiest node) instead; with "
+        "--store, its evidence lookup too",
+    )
+    ap.add_argument("--layouts", nargs="+", default=["force", "tiers"], help="with --detail")
     args = ap.parse_args(argv)
     cached = args.cache is not None and args.cache.exists()
     if not cached and (args.firms is None) == (args.store is None):
@@ -204,7 +284,12 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)
-        run(proj, args.aggregate_by, args.formats, out)
+        if args.detail is not None:
+            with timed(f"neighbourhood of {args.detail:,} nodes (not rendering)", times):
+                sub = neighbourhood(proj, args.detail)
+            run_detail(sub, args.layouts, args.formats, out, args.store)
+        else:
+            run(proj, args.aggregate_by, args.formats, out)
     sys.stdout.flush()
 
 

@@ -426,3 +426,15 @@ def test_notes_of_several_lines_do_not_overlap() -> None:
     height = fig.get_size_inches()[1]
     gap = (first.get_position()[1] - second.get_position()[1]) * height
     assert gap == pytest.approx(0.13 * lines)
+
+
+def test_evidence_keys_held_in_arrays_reach_the_map() -> None:
+    """A projection read back from its Parquet cache holds each edge's evidence keys in a
+    numpy array, not a list: the map must still carry them."""
+    proj = hand_projection()
+    edges = proj.edges.drop(columns=["iu", "iv"]).copy()
+    edges["evidence"] = [np.array([f"doc/x/ev/{i}/1"], dtype=object) for i in range(len(edges))]
+    mv = build_view(Projection(proj.nodes, edges, view="all"))
+    assert list(mv.edges["evidence"]) == [[f"doc/x/ev/{i}/1"] for i in range(len(edges))]
+    data = map_data(mv)
+    assert [e["ev"] for e in data["edges"]] == [[f"doc/x/ev/{i}/1"] for i in range(len(edges))]

@@ -480,7 +480,11 @@ def _detail_frames(proj: Projection) -> tuple[pd.DataFrame, pd.DataFrame]:
     ]
     edges["governance"] = gov
     edges["count"] = 1
-    edges["evidence"] = [list(x) if isinstance(x, (list, tuple)) else [] for x in e["evidence"]]
+    # lists, or arrays as a projection read back from its Parquet cache holds them
+    edges["evidence"] = [
+        [str(k) for k in x] if isinstance(x, (list, tuple, np.ndarray)) else []
+        for x in e["evidence"]
+    ]
     edges["facts"] = _edge_fact_lists(e, label_of)
     return nodes, edges
 
