@@ -78,6 +78,12 @@ def test_cached_projection_equals_one_read_from_the_store(
         _same(read, cached)
         _same(read, remembered)
         _same(read, in_memory)
+        for p in (read, cached):  # lists, as the analyses and exports expect (not arrays)
+            assert all(isinstance(x, list) for x in p.edges["evidence"])
+            assert all(isinstance(x, str) for x in p.edges["u"])
+            for table in p.tables.values():
+                if "evidence" in table:
+                    assert all(isinstance(x, list) for x in table["evidence"])
     assert len(project(disk, "all", as_of).edges) > 0
 
 

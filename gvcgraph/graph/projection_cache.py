@@ -26,6 +26,7 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gvcgraph import __version__
@@ -77,10 +78,15 @@ def missing_as_na(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _restore(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     """The column types the frame had when saved (Parquet reads text back as pandas' string
-    type), missing objects as ``pd.NA``."""
+    type, and lists, such as evidence keys, as numpy arrays), missing objects as ``pd.NA``."""
     for col, dtype in dtypes.items():
         if str(frame[col].dtype) != dtype:
             frame[col] = frame[col].astype(dtype)
+        if dtype == "object":
+            values = frame[col].to_numpy(dtype=object)
+            if any(isinstance(v, np.ndarray) for v in values[:100]):
+                lists = [v.tolist() if isinstance(v, np.ndarray) else v for v in values]
+                frame[col] = pd.Series(lists, index=frame.index, dtype=object)
     return missing_as_na(frame)
 
 
