@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.gvc_steps import _record, _supply_projection, analyse
+from benchmarks.gvc_steps import _supply_projection, analyse, projection_record
 from benchmarks.measure import StepMeter
 from benchmarks.synthetic import MEMBER, OWN, SUPPLY, Network, generate
 
@@ -44,7 +44,12 @@ RELATIONS = {SUPPLY: "supplies", OWN: "owns", MEMBER: "member-of"}
 def whole_projection(net: Network) -> dict[str, pd.DataFrame]:
     """The frames :func:`gvcgraph.graph.project._whole` would keep for this data (nodes
     sorted by key, edges with the integer positions of their ends)."""
-    from gvcgraph.graph.project import EDGE_COLUMNS, NODE_COLUMNS
+    from gvcgraph.graph.project import (
+        ASSERTED_TIER_COLUMNS,
+        EDGE_COLUMNS,
+        GOVERNANCE_COLUMNS,
+        NODE_COLUMNS,
+    )
     from gvcgraph.graph.projection_cache import missing_as_na
 
     ids = np.array([net.actor_id(i) for i in range(net.actors)], dtype=object)
@@ -94,26 +99,14 @@ def whole_projection(net: Network) -> dict[str, pd.DataFrame]:
             "evidence": [[] for _ in cluster_ids],
         }
     )
-    tiers_cols = ["participant", "lead", "tier", "chain", "fact", "source", "evidence"]
-    gov_cols = [
-        "subject",
-        "governance",
-        "governance_hs",
-        "scope",
-        "score",
-        "lead",
-        "fact",
-        "source",
-        "evidence",
-    ]
     nodes = nodes.sort_values("node", kind="stable").reset_index(drop=True)
     index = pd.Index(nodes["node"], dtype=object)
     edges = edges.assign(iu=index.get_indexer(edges["u"]), iv=index.get_indexer(edges["v"]))
     frames = {
         "nodes": nodes,
         "edges": edges.reset_index(drop=True),
-        "table-asserted_tiers": pd.DataFrame({c: [] for c in tiers_cols}, dtype=object),
-        "table-governance_assessments": gov.reindex(columns=gov_cols),
+        "table-asserted_tiers": pd.DataFrame({c: [] for c in ASSERTED_TIER_COLUMNS}, dtype=object),
+        "table-governance_assessments": gov.reindex(columns=list(GOVERNANCE_COLUMNS)),
         "table-participation_leads": pd.DataFrame({"lead": []}, dtype=object),
     }
     return {name: missing_as_na(frame) for name, frame in frames.items()}
@@ -140,15 +133,8 @@ def run(firms: int, k: int = 64, seed: int = 1) -> dict[str, Any]:
             proj = Projection.trusted(whole["nodes"], whole["edges"], tables=tables)
             supply = _supply_projection(proj)
         steps = [
-            _record(
-                "projection",
-                "projection, from the cache",
-                m,
-                nodes=proj.n,
-                edges=len(proj.edges),
-                supply_nodes=supply.n,
-                supply_edges=len(supply.edges),
-                cache_mb=round(size_mb, 1),
+            projection_record(
+                "projection, from the cache", m, proj, supply, cache_mb=round(size_mb, 1)
             )
         ]
     steps += analyse(proj, supply, k, seed, None)

@@ -111,6 +111,22 @@ def run_memory_ingest(csv_path: Path) -> list[dict[str, Any]]:
     ]
 
 
+def projection_record(
+    name: str, meter: StepMeter, proj: Any, supply: Any, **extra: Any
+) -> dict[str, Any]:
+    """The ``projection`` step's record: sizes of the whole projection and of its supply view."""
+    return _record(
+        "projection",
+        name,
+        meter,
+        nodes=proj.n,
+        edges=len(proj.edges),
+        supply_nodes=supply.n,
+        supply_edges=len(supply.edges),
+        **extra,
+    )
+
+
 def run_analysis(
     store: Path, results: Path, k: int, seed: int, again: bool = False
 ) -> list[dict[str, Any]]:
@@ -127,15 +143,7 @@ def run_analysis(
     with StepMeter() as m:
         proj = project(kg, "all")
         supply = _supply_projection(proj)
-    first = _record(
-        "projection",
-        "projection: read the networks from the graph",
-        m,
-        nodes=proj.n,
-        edges=len(proj.edges),
-        supply_nodes=supply.n,
-        supply_edges=len(supply.edges),
-    )
+    first = projection_record("projection: read the networks from the graph", m, proj, supply)
     kg.close()
     steps = [first, *analyse(proj, supply, k, seed, None if again else results)]
     if again:

@@ -134,6 +134,21 @@ EDGE_COLUMNS = (
 )
 """Columns of :attr:`Projection.edges` (``u``, ``v`` are node keys); absent values are NA."""
 
+ASSERTED_TIER_COLUMNS = ("participant", "lead", "tier", "chain", "fact", "source", "evidence")
+"""Columns of ``Projection.tables["asserted_tiers"]``."""
+GOVERNANCE_COLUMNS = (
+    "subject",
+    "governance",
+    "governance_hs",
+    "scope",
+    "score",
+    "lead",
+    "fact",
+    "source",
+    "evidence",
+)
+"""Columns of ``Projection.tables["governance_assessments"]``."""
+
 _FLOAT_EDGE = ("share_min", "share_max", "supplier_dependence", "amount")
 _BOOL_EDGE = (
     "share_min_exclusive",
@@ -933,13 +948,12 @@ def _read_whole(kg: Any) -> dict[str, pd.DataFrame]:
     # every node, the bare ends of edges too (an IRI only used as a target), sorted by key,
     # and the edges' integer positions among them, which views remap without key lookups
     whole = Projection(_nodes(kg, tables), edges)
-    nodes = whole.nodes.sort_values("node", kind="stable").reset_index(drop=True)
-    order = np.empty(len(nodes), dtype=np.int64)
-    order[whole.nodes.index.get_indexer(whole.nodes.sort_values("node", kind="stable").index)] = (
-        np.arange(len(nodes))
-    )
+    order = whole.nodes.sort_values("node", kind="stable").index.to_numpy()  # old positions
+    nodes = whole.nodes.loc[order].reset_index(drop=True)
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
     edges = whole.edges.assign(
-        iu=order[whole.edges["iu"].to_numpy()], iv=order[whole.edges["iv"].to_numpy()]
+        iu=position[whole.edges["iu"].to_numpy()], iv=position[whole.edges["iv"].to_numpy()]
     )
     frames = {"nodes": nodes, "edges": edges, **{_TABLE + k: v for k, v in tables.items()}}
     return {name: missing_as_na(frame) for name, frame in frames.items()}
@@ -949,7 +963,7 @@ def _side_tables(facts: pd.DataFrame, sources: pd.Series) -> dict[str, pd.DataFr
     kinds = facts["cls"].map(_FACT_CLASSES)
     out: dict[str, pd.DataFrame] = {}
     part = facts[kinds == "participation"]
-    cols = ["participant", "lead", "tier", "chain", "fact", "source", "evidence"]
+    cols = list(ASSERTED_TIER_COLUMNS)
     if not part.empty and "tier" in part:
         t = part[part["tier"].notna()].copy()
         t["fact"] = t.index.map(node_key)
@@ -961,17 +975,7 @@ def _side_tables(facts: pd.DataFrame, sources: pd.Series) -> dict[str, pd.DataFr
     else:
         out["asserted_tiers"] = pd.DataFrame({c: [] for c in cols})
     gov = facts[kinds == "governance"]
-    cols = [
-        "subject",
-        "governance",
-        "governance_hs",
-        "scope",
-        "score",
-        "lead",
-        "fact",
-        "source",
-        "evidence",
-    ]
+    cols = list(GOVERNANCE_COLUMNS)
     g = gov.copy()
     g["fact"] = g.index.map(node_key)
     g["source"] = g.index.map(sources)
