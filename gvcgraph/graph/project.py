@@ -534,7 +534,7 @@ def _coerce_edges(edges: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------- the store
 
-_ENTITY_CLASSES = (
+ENTITY_CLASSES = (
     "Firm",
     "Establishment",
     "PublicBody",
@@ -549,6 +549,7 @@ _ENTITY_CLASSES = (
     "ValueChain",
     "PolicyInstrument",
 )
+"""Local names of the ``gvc:`` classes whose instances are nodes (with label, country ...)."""
 
 _FACT_CLASSES = {
     str(GVC.SupplyRelation): "supply",
@@ -880,7 +881,7 @@ def project(kg: Any, view: str = "all", as_of: Any = None) -> Projection:
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
     whole = _whole(kg)
-    tables = {k[len(_TABLE) :]: f.copy() for k, f in whole.items() if k.startswith(_TABLE)}
+    tables = {k: f.copy() for k, f in side_tables(whole).items()}
     everything = Projection.trusted(whole["nodes"], whole["edges"], view=view, tables=tables)
     edges = everything.edges
     mask = None
@@ -936,18 +937,26 @@ def _read_whole(kg: Any) -> dict[str, pd.DataFrame]:
     edges["evidence"] = edges["evidence"].map(
         lambda x: [node_key(i) for i in x] if isinstance(x, list) else []
     )
-    edges = _coerce_edges(edges.reindex(columns=list(EDGE_COLUMNS)))
-    edges = edges.sort_values(["relation", "u", "v", "fact"], kind="stable")
-    edges = edges.reset_index(drop=True)
     tables = {
         name: table.sort_values("fact", kind="stable").reset_index(drop=True)
         if "fact" in table
         else table
         for name, table in _side_tables(facts, sources).items()
     }
-    # every node, the bare ends of edges too (an IRI only used as a target), sorted by key,
-    # and the edges' integer positions among them, which views remap without key lookups
-    whole = Projection(_nodes(kg, tables), edges)
+    return _assemble(_nodes(kg, tables), edges, tables)
+
+
+def _assemble(
+    nodes: pd.DataFrame, edges: pd.DataFrame, tables: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """The frames of :func:`_whole` from node rows, edge rows and side tables: edges sorted by
+    relation, u, v, fact; every node, the bare ends of edges too (an IRI only used as a
+    target), sorted by key; the edges' integer positions among them (``iu``, ``iv``), which
+    views remap without key lookups; missing values of object columns ``pd.NA``."""
+    edges = _coerce_edges(edges.reindex(columns=list(EDGE_COLUMNS)))
+    edges = edges.sort_values(["relation", "u", "v", "fact"], kind="stable")
+    edges = edges.reset_index(drop=True)
+    whole = Projection(nodes, edges)
     order = whole.nodes.sort_values("node", kind="stable").index.to_numpy()  # old positions
     nodes = whole.nodes.loc[order].reset_index(drop=True)
     position = np.empty(len(order), dtype=np.int64)
@@ -956,7 +965,93 @@ def _read_whole(kg: Any) -> dict[str, pd.DataFrame]:
         iu=position[whole.edges["iu"].to_numpy()], iv=position[whole.edges["iv"].to_numpy()]
     )
     frames = {"nodes": nodes, "edges": edges, **{_TABLE + k: v for k, v in tables.items()}}
-    return {name: missing_as_na(frame) for name, frame in frames.items()}
+    return {name: _column_types(frame) for name, frame in frames.items()}
+
+
+_NUMBER_COLUMNS = {
+    **dict.fromkeys(_FLOAT_EDGE, "float64"),
+    "score": "float64",
+    "tier": "Int64",
+    "iu": "int64",
+    "iv": "int64",
+}
+"""Columns of the whole projection's frames that hold numbers, and their types."""
+
+
+def _column_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers in their types (:data:`_NUMBER_COLUMNS`), every other column (text, codes,
+    booleans with gaps, lists) as objects with ``pd.NA`` for missing values, whatever the
+    parts it was built from (an all-missing column comes out of pandas as floats)."""
+    for col in frame.columns:
+        want = _NUMBER_COLUMNS.get(col)
+        if want is None:
+            if frame[col].dtype != object:
+                frame[col] = frame[col].astype(object)
+        elif str(frame[col].dtype) != want:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(want)
+    return missing_as_na(frame)
+
+
+def whole_frames(kg: Any) -> dict[str, pd.DataFrame]:
+    """The whole projection of ``kg`` as frames (``nodes``, ``edges``, ``table-<name>``):
+    every relation, no date filter, from the version's cache when there is one. The frames
+    are shared with later calls: do not modify them."""
+    return _whole(kg)
+
+
+def side_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The side tables of :func:`whole_frames` by name (``asserted_tiers`` ...)."""
+    return {k[len(_TABLE) :]: v for k, v in frames.items() if k.startswith(_TABLE)}
+
+
+def keep_whole(kg: Any, frames: dict[str, pd.DataFrame]) -> bool:
+    """Keep ``frames`` as the whole projection of the version ``kg`` now reads: in the
+    version's cache (:mod:`gvcgraph.graph.projection_cache`) and for this process. Returns
+    whether the cache was written (not in memory, on a remote store or a read-only one)."""
+    cache_dir = kg.cache_dir() if hasattr(kg, "cache_dir") else None
+    if cache_dir is None:
+        return False
+    _LAST.clear()
+    _LAST[(str(cache_dir), str(kg.version))] = frames
+    return projection_cache.save(cache_dir, frames)
+
+
+def extend_whole(
+    base: dict[str, pd.DataFrame],
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    fill: dict[str, dict[str, str]] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The whole projection after a source that adds only actors and relations is loaded.
+
+    ``base``: the frames of the version before (:func:`whole_frames`); ``nodes``: rows of
+    :data:`NODE_COLUMNS` for new nodes (they replace base rows with the same key: bare edge
+    ends the source now defines); ``edges``: rows of :data:`EDGE_COLUMNS` for the new facts;
+    ``fill``: column -> node key -> value, for base nodes where that column is missing (a
+    country the source gives to another source's actor). The side tables are the base's
+    (such a source adds no tier, governance or value-chain facts). The result equals what
+    :func:`_read_whole` reads from the new version (``tests/test_edgelist_projection.py``).
+    """
+    old = base["nodes"]
+    for column, values in (fill or {}).items():
+        if values:
+            given = old["node"].map(values)
+            old = old.assign(**{column: old[column].where(old[column].notna(), given)})
+    nodes = pd.concat([nodes.reindex(columns=list(NODE_COLUMNS)), old], ignore_index=True)
+    edges = pd.concat([base["edges"].drop(columns=["iu", "iv"]), edges], ignore_index=True)
+    return _assemble(nodes, edges, side_tables(base))
+
+
+def lead_keys(kg: Any, tables: dict[str, pd.DataFrame]) -> set[str]:
+    """Keys of the lead firms: value chains' ``gvc:leadFirm`` and the leads named by tier
+    assertions (``participation_leads``) and governance assessments."""
+    chain_leads = select_frame(
+        kg, f"SELECT DISTINCT ?l WHERE {{ ?c a <{GVC.ValueChain}> ; <{GVC.leadFirm}> ?l }}"
+    )
+    leads = set(chain_leads["l"].map(node_key)) if not chain_leads.empty else set()
+    leads |= set(tables["participation_leads"]["lead"].dropna())
+    leads |= set(tables["governance_assessments"]["lead"].dropna())
+    return leads
 
 
 def _side_tables(facts: pd.DataFrame, sources: pd.Series) -> dict[str, pd.DataFrame]:
@@ -991,7 +1086,7 @@ def _side_tables(facts: pd.DataFrame, sources: pd.Series) -> dict[str, pd.DataFr
 
 
 def _nodes(kg: Any, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    classes = [str(GVC[c]) for c in _ENTITY_CLASSES]
+    classes = [str(GVC[c]) for c in ENTITY_CLASSES]
     typed = _typed(kg, classes)
     long = _long(kg, classes, _NODE_PREDICATES, typed)
     nodes = _pivot(long, _NODE_PREDICATES) if not long.empty else pd.DataFrame(index=pd.Index([]))
@@ -1000,14 +1095,7 @@ def _nodes(kg: Any, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     nodes["cls"] = cls.reindex(nodes.index).str.rsplit("#", n=1).str[-1]
     nodes["iri"] = nodes.index
     nodes["node"] = nodes.index.map(node_key)
-    # leads: value chains' gvc:leadFirm, participation leads, governance-assessment leads
-    chain_leads = select_frame(
-        kg, f"SELECT DISTINCT ?l WHERE {{ ?c a <{GVC.ValueChain}> ; <{GVC.leadFirm}> ?l }}"
-    )
-    leads = set(chain_leads["l"].map(node_key)) if not chain_leads.empty else set()
-    leads |= set(tables["participation_leads"]["lead"].dropna())
-    leads |= set(tables["governance_assessments"]["lead"].dropna())
-    nodes["lead_firm"] = nodes["node"].isin(leads)
+    nodes["lead_firm"] = nodes["node"].isin(lead_keys(kg, tables))
     gov = tables["governance_assessments"]
     if not gov.empty:
         nodes["governance"] = nodes["node"].map(asserted_governance(gov))

@@ -37,11 +37,15 @@ FORMAT = 1
 FOLDER = "projection"
 
 
+_CODE = ("graph/project.py", "graph/projection_cache.py", "ingest/edgelist_projection.py")
+"""The modules whose code decides what a cached projection holds."""
+
+
 def fingerprint() -> str:
     """What must match for a cache to be used: format, release and the code that made it
-    (``project.py`` and this module)."""
-    here = Path(__file__)
-    code = here.with_name("project.py").read_bytes() + here.read_bytes()
+    (:data:`_CODE`: the store read, this module and the projection written at ingest)."""
+    package = Path(__file__).parent.parent
+    code = b"".join((package / name).read_bytes() for name in _CODE)
     return f"{FORMAT}:{__version__}:{hashlib.sha256(code).hexdigest()[:16]}"
 
 

@@ -73,7 +73,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -82,6 +82,9 @@ from gvcgraph.ingest.schema import codes, load_schema
 from gvcgraph.ingest.validate import ID_PATTERN, DateValue, parse_date
 from gvcgraph.ontology import terms
 from gvcgraph.ontology.terms import DCTERMS, GVC, OA, ORG, PROV, RDF, SKOS, XSD
+
+if TYPE_CHECKING:
+    from gvcgraph.ingest.edgelist_projection import EdgeListProjection
 
 MAX_LISTED = 100
 """Errors listed in full; further errors are counted in one closing message."""
@@ -1076,6 +1079,12 @@ def load_edgelist(
         prefix=f"load-{os.getpid()}-", suffix=".nq.tmp", dir=spool_dir
     )
     spool = Path(spool_name)
+    versioned = getattr(kg, "_dir", None) is not None
+    network = None
+    if versioned and not kg.store.contains_named_graph(ox.NamedNode(target)):
+        from gvcgraph.ingest.edgelist_projection import EdgeListProjection
+
+        network = EdgeListProjection(plan)
     try:
         with open(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
             writer = NQuadsWriter(plan, target, out, derived=not remote)
@@ -1085,6 +1094,8 @@ def load_edgelist(
                 for row in scan.rows(bar):
                     if not scan.problems.errors:  # a bad file is checked to the end, not written
                         writer.row(row)
+                        if network is not None:
+                            network.add(row)
             finally:
                 bar.close()
             scan.finish()
@@ -1093,9 +1104,9 @@ def load_edgelist(
         counts = writer.counts
         _say(progress, f"loading {counts.source + counts.derived:,} quads ...")
         try:
-            if getattr(kg, "_dir", None) is not None:
+            if versioned:
                 mode = "bulk load into a new store version"
-                _write_versioned(kg, target, spool, progress)
+                _write_versioned(kg, target, spool, progress, network)
             elif remote:
                 mode = "graph upload"
                 _write_remote(kg, target, spool)
@@ -1125,9 +1136,25 @@ def load_edgelist(
     )
 
 
-def _write_versioned(kg: Any, target: str, spool: Path, progress: bool) -> None:
+def _write_versioned(
+    kg: Any, target: str, spool: Path, progress: bool, network: EdgeListProjection | None
+) -> None:
+    """Load the spool into a new version; with ``network`` (a new source), also keep the new
+    version's projection, computed from the previous one and the rows, so that no later
+    command reads the facts back out of the store (:mod:`.edgelist_projection`)."""
+    from gvcgraph.graph import project
+
+    base: dict[str, Any] | None = None
+    base_version, leads = kg.version, set()
+    if network is not None:
+        _say(progress, "reading the network of the store as it is ...")
+        base = project.whole_frames(kg)
+        leads = project.lead_keys(kg, project.side_tables(base))
+    frames = None
     with kg.writing() as store:
         replacing = store.contains_named_graph(ox.NamedNode(target))
+        if replacing or kg._session.base != base_version:  # another process wrote meanwhile
+            base = None
         if replacing:
             _say(progress, "dropping the old version of the source ...")
             kg._update(f"DROP GRAPH <{target}>")
@@ -1139,7 +1166,12 @@ def _write_versioned(kg: Any, target: str, spool: Path, progress: bool) -> None:
         # fifth of the load and makes every later scan about twice as fast (BENCHMARKS.md).
         _say(progress, "compacting the new version ...")
         store.optimize()
+        if base is not None and network is not None:
+            _say(progress, "adding the rows to the network of the store ...")
+            frames = network.frames(base, leads)
         _say(progress, "publishing the new version ...")
+    if frames is not None:
+        project.keep_whole(kg, frames)
 
 
 def _write_memory(kg: Any, target: str, spool: Path, progress: bool) -> str:
