@@ -182,3 +182,23 @@ def test_restrict_equals_a_projection_built_from_keys(
     keys = fast.nodes["node"].to_numpy()
     assert list(keys[fast.edges["iu"]]) == list(fast.edges["u"])
     assert list(keys[fast.edges["iv"]]) == list(fast.edges["v"])
+
+
+def test_arrow_columns_come_back_as_the_python_objects_they_were() -> None:
+    """Chunked and sliced Arrow columns (as Parquet row groups give them): lists of no, one
+    or several items and null lists, text and booleans with nulls, an all-null column."""
+    import pyarrow as pa
+
+    lists = pa.array([["a"], [], ["b", "c"], None, ["d"], ["e", "f", "g"]])
+    column = pa.chunked_array([lists.slice(0, 2), lists.slice(2, 3), lists.slice(5, 1)])
+    got = projection_cache._objects(column)
+    assert got[:3].tolist() == [["a"], [], ["b", "c"]]
+    assert got[3] is pd.NA
+    assert got[4:].tolist() == [["d"], ["e", "f", "g"]]
+    assert all(type(x) is list for i, x in enumerate(got) if i != 3)
+    text = pa.chunked_array([pa.array(["x", None]), pa.array([None, "y"])])
+    assert projection_cache._objects(text).tolist() == ["x", pd.NA, pd.NA, "y"]
+    flags = pa.chunked_array([pa.array([True, None, False])])
+    assert projection_cache._objects(flags).tolist() == [True, pd.NA, False]
+    empty = pa.chunked_array([pa.nulls(3)])
+    assert projection_cache._objects(empty).tolist() == [pd.NA, pd.NA, pd.NA]

@@ -301,7 +301,13 @@ class Projection:
         )
         if mask is not None:
             keep = keep & mask
-        e = self.edges.loc[keep]
+        rows = np.flatnonzero(keep)
+        if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+            # one run of rows (a view of the whole projection, sorted by relation): a slice,
+            # which pandas shares instead of copying 30 columns of millions of rows
+            e = self.edges.iloc[rows[0] : rows[-1] + 1]
+        else:
+            e = self.edges.iloc[rows]
         iu, iv = e["iu"].to_numpy(np.int64), e["iv"].to_numpy(np.int64)
         used = np.zeros(self.n, dtype=bool)
         used[iu] = True
@@ -912,7 +918,8 @@ def _whole(kg: Any) -> dict[str, pd.DataFrame]:
             _LAST.clear()
             _LAST[key] = frames
             return frames
-    frames = _read_whole(kg)
+    with projection_cache.gc_paused():
+        frames = _read_whole(kg)
     if cache_dir is not None:
         projection_cache.save(cache_dir, frames)
         _LAST.clear()
