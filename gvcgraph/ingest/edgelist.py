@@ -148,6 +148,11 @@ _ROLES: dict[str, tuple[str, str, str]] = {
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 
+ROW_FACT_PREFIX = "row-"
+"""The fact of the row on line N is ``id/doc/<source>/row-N``."""
+ROW_EVIDENCE_PREFIX, ROW_EVIDENCE_SUFFIX = "ev/row-", "/1"
+"""Its evidence passage is ``id/doc/<source>/ev/row-N/1``."""
+
 
 # ---------------------------------------------------------------------------------- helpers
 
@@ -833,8 +838,8 @@ class NQuadsWriter:
         }
         self.country_prefix = terms.concept_iri("country", "")
         self.entity_prefix = "<" + terms.entity_iri("")
-        self.fact_prefix = "<" + terms.fact_iri(plan.source_id, "row-")
-        self.ev_prefix = "<" + terms.fact_iri(plan.source_id, "ev/row-")
+        self.fact_prefix = "<" + terms.fact_iri(plan.source_id, ROW_FACT_PREFIX)
+        self.ev_prefix = "<" + terms.fact_iri(plan.source_id, ROW_EVIDENCE_PREFIX)
         # shortcut predicates (forward: source end -> target end; backward: target -> source)
         self.shortcuts: dict[str, tuple[str | None, str | None]] = {
             "supplies": (iri(GVC.suppliesTo), iri(GVC.suppliedBy)),
@@ -866,7 +871,7 @@ class NQuadsWriter:
         cls, p_from, p_to = self.roles[row.relation]
         ln = str(row.line)
         fact = f"{self.fact_prefix}{ln}>"
-        ev = f"{self.ev_prefix}{ln}/1>"
+        ev = f"{self.ev_prefix}{ln}{ROW_EVIDENCE_SUFFIX}>"
         lines = [
             f"{fact} {self.a} {cls}{g}",
             f"{fact} {p_from} {u}{g}",
@@ -888,7 +893,7 @@ class NQuadsWriter:
             add(f'{fact} {self.valid_to} "{row.end.value.isoformat()}"{self.xsd_date}{g}')
             add(f"{fact} {self.to_prec} {self.precision[row.end.precision]}{g}")
         if row.quote is not None:
-            sel = f"{self.ev_prefix}{ln}/1/quote>"
+            sel = f"{self.ev_prefix}{ln}{ROW_EVIDENCE_SUFFIX}/quote>"
             add(f"{ev} {self.has_selector} {sel}{g}")
             add(f"{sel} {self.a} {self.selector_c}{g}")
             add(f"{sel} {self.exact} {_nq_string(row.quote)}{g}")

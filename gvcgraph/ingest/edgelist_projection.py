@@ -31,7 +31,12 @@ import numpy as np
 import pandas as pd
 
 from gvcgraph.graph import project
-from gvcgraph.ingest.edgelist import decimal_lexical
+from gvcgraph.ingest.edgelist import (
+    ROW_EVIDENCE_PREFIX,
+    ROW_EVIDENCE_SUFFIX,
+    ROW_FACT_PREFIX,
+    decimal_lexical,
+)
 from gvcgraph.ingest.schema import codes, load_schema
 from gvcgraph.ontology import terms
 
@@ -95,8 +100,8 @@ class EdgeListProjection:
         """One row per collected row, with the columns a read of its fact gives."""
         sid = self.plan.source_id
         lines = pd.Series(self._line, dtype=np.int64).astype(str).to_numpy(dtype=object)
-        fact_prefix = project.node_key(terms.fact_iri(sid, "row-"))
-        evidence_prefix = project.node_key(terms.fact_iri(sid, "ev/row-"))
+        fact_prefix = project.node_key(terms.fact_iri(sid, ROW_FACT_PREFIX))
+        evidence_prefix = project.node_key(terms.fact_iri(sid, ROW_EVIDENCE_PREFIX))
         # as a read parses xsd:decimal lexical forms: pandas, not float()
         share = pd.to_numeric(pd.Series(self._share, dtype=object), errors="coerce")
         absent = pd.Series(pd.NA, index=range(len(lines)), dtype=object)
@@ -114,7 +119,8 @@ class EdgeListProjection:
                 "valid_from": pd.Series(self._start, dtype=object),
                 "valid_to": pd.Series(self._end, dtype=object),
                 "evidence": pd.Series(
-                    [[f"{evidence_prefix}{n}/1"] for n in lines.tolist()], dtype=object
+                    [[f"{evidence_prefix}{n}{ROW_EVIDENCE_SUFFIX}"] for n in lines.tolist()],
+                    dtype=object,
                 ),
             }
         )
