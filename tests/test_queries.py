@@ -297,6 +297,7 @@ def test_parameters_become_typed_rdf_terms() -> None:
         ("policies-in-force", {"date": "2000-13-01"}, "must be a date"),
         ("policies-in-force", {"date": "mid-1990s"}, "must be a date"),
         ("entities-in-several-sources", {"class": "nope:Firm"}, "must be an IRI"),
+        ("entities-in-several-sources", {"class": "gvc:"}, "must be an IRI"),
         ("entities-in-several-sources", {"class": "http://x/a b"}, "must be an IRI"),
         ("sources", {"x": "1"}, "takes no parameters"),
         ("no-such-query", {}, "unknown query 'no-such-query'"),

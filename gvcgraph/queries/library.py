@@ -558,8 +558,8 @@ def _expand_iri(text: str) -> str:
     if text.startswith("<") and text.endswith(">"):
         text = text[1:-1]
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
-        prefix, sep, _ = text.partition(":")
-        if not sep or prefix not in terms.PREFIXES:
+        prefix, sep, local = text.partition(":")
+        if not sep or prefix not in terms.PREFIXES or not local:  # "gvc:" names no term
             raise ValueError(text)
         text = terms.expand(text)
     if re.search(r'[\s<>"{}|\\^`]', text):
