@@ -77,6 +77,20 @@ def test_query_from_file_ask_and_construct(sample_store: Path, tmp_path: Path) -
     )
     g = Graph().parse(data=result.output, format="turtle")
     assert len(g) == 2
+    # no triples: still Turtle (a comment) and still an answer
+    result = runner.invoke(
+        main,
+        [
+            "query",
+            "-e",
+            "CONSTRUCT { ?s gvc:x ?o } WHERE { ?s gvc:x ?o }",
+            "--store",
+            str(sample_store),
+        ],
+    )
+    assert result.exit_code == 0
+    assert result.output == "# the query gave no triples\n"
+    assert len(Graph().parse(data=result.output, format="turtle")) == 0
 
 
 def test_query_errors_are_messages_not_tracebacks(sample_store: Path, tmp_path: Path) -> None:

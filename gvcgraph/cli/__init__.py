@@ -246,7 +246,9 @@ def query(
         if isinstance(result, ox.QueryBoolean):
             click.echo("true" if bool(result) else "false")
         elif isinstance(result, ox.QueryTriples):
-            click.echo(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode("utf-8"), nl=False)
+            turtle = ox.serialize(result, format=ox.RdfFormat.TURTLE).decode("utf-8")
+            # no triples: a Turtle comment, so that the output still parses and says so
+            click.echo(turtle or "# the query gave no triples", nl=not turtle)
         else:
             names = [v.value for v in result.variables]
             try:
