@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from gvcgraph import __version__
@@ -114,11 +115,23 @@ def _objects(column: pa.ChunkedArray) -> np.ndarray:
         return np.full(len(column), pd.NA, dtype=object)
     if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
         values = np.concatenate([_lists(chunk) for chunk in column.chunks])
+    elif pa.types.is_string(column.type) and _few_values(column):
+        # relation, source, dates: one Python string per distinct value, taken by index
+        # (0.07 s instead of 0.25 s for 3.9 million rows)
+        encoded = pc.dictionary_encode(column).combine_chunks()
+        words = encoded.dictionary.to_numpy(zero_copy_only=False)
+        values = words[encoded.indices.fill_null(0).to_numpy()]
     else:
         values = column.to_numpy().astype(object, copy=False)
     if column.null_count:
         values[column.is_null().to_numpy()] = pd.NA
     return values
+
+
+def _few_values(column: pa.ChunkedArray, sample: int = 10_000) -> bool:
+    """Whether a text column repeats a few values (judged on its first ``sample`` rows)."""
+    head = column.slice(0, sample)
+    return len(head) > 0 and pc.count_distinct(head).as_py() * 20 <= len(head)
 
 
 def _lists(chunk: pa.ListArray) -> np.ndarray:
@@ -130,7 +143,7 @@ def _lists(chunk: pa.ListArray) -> np.ndarray:
     starts, sizes = offsets[:-1], np.diff(offsets)
     out = np.empty(len(chunk), dtype=object)
     one = np.flatnonzero(sizes == 1)
-    out[one] = np.fromiter(([x] for x in flat[starts[one]].tolist()), dtype=object, count=len(one))
+    out[one] = np.fromiter([[x] for x in flat[starts[one]].tolist()], dtype=object, count=len(one))
     none = np.flatnonzero(sizes == 0)
     out[none] = np.fromiter(([] for _ in none), dtype=object, count=len(none))
     more = np.flatnonzero(sizes > 1)
