@@ -76,7 +76,29 @@ STARTS = [i for i, t in enumerate(statements().splitlines(), start=1) if t == " 
 LINE_OF_RELATIONSHIP = STARTS[2]  # where the third statement starts
 
 # (case, format, file name, content, message pattern, expected line or None)
+_NAN = statements(recordDetails__interests__0__share={"minimum": 25}).replace(
+    '"minimum": 25', '"minimum": NaN'
+)
+
 CASES: list[tuple[str, str, str, str | bytes, str, int | None]] = [
+    (
+        "bods-nan-share",
+        "bods",
+        "nan.json",
+        _NAN,
+        r"not valid JSON: NaN is not a valid JSON number",
+        next(i for i, t in enumerate(_NAN.splitlines(), 1) if "NaN" in t),
+    ),
+    (
+        "bods-share-with-5000-digit-exponent",
+        "bods",
+        "huge.json",
+        statements(recordDetails__interests__0__share={"exact": 1}).replace(
+            '"exact": 1', '"exact": 1E+5000'
+        ),
+        r"share\.exact: Infinity is above the maximum of 100",
+        LINE_OF_RELATIONSHIP,
+    ),
     (
         "bods-share-above-100",
         "bods",

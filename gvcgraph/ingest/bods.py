@@ -379,6 +379,10 @@ def _json_problem(name: str, exc: Exception, text: str) -> Problem:
         )
     if isinstance(exc, RecursionError):
         return Problem(name, None, "file", "", "not usable JSON: nested too deeply")
+    if "is not a valid JSON number" in str(exc):  # NaN or Infinity (see _json_decoder)
+        m = re.search(r'(?<![\w."])-?(?:NaN|Infinity)(?![\w"])', text)
+        line = text.count("\n", 0, m.start()) + 1 if m else None
+        return Problem(name, line, f"line {line}" if line else "file", "", f"not valid JSON: {exc}")
     if "integer string conversion" in str(exc):  # Python's limit on the digits of an int
         m = re.search(r"\d{4301,}", text)
         line = text.count("\n", 0, m.start()) + 1 if m else None
@@ -509,7 +513,9 @@ def _parse_json_lines(text: str, name: str) -> tuple[list[_Statement] | None, li
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        # a whole number as an int, unless it has more digits than Python prints (1E+5000)
+        whole = value.is_finite() and value == value.to_integral_value()
+        return int(value) if whole and value.adjusted() < 4000 else float(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
