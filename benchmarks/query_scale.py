@@ -3,7 +3,7 @@
 The benchmark's five named queries with the parameters it chose for the data set
 (``meta.json`` of a ``benchmarks.run`` folder), or the queries named with ``--query``; with
 ``--reference``, also the plain formulations that ``upstream-suppliers`` and
-``policies-targeting`` replace (kept in tests/test_queries_scale.py), so that the two can be
+``policies-targeting`` replace (kept in tests/data/queries-before-rewrite/), so that the two can be
 compared on the same store. The store is only read.
 
     python -m benchmarks.query_scale --dir /tmp/gvcgraph-bench/100000

@@ -2,7 +2,8 @@
 
 ``upstream-suppliers`` and ``policies-targeting`` were rewritten so that Oxigraph evaluates
 them from the bound parameter row by row (issue 8: at 100,000 firms they took 73 s and 139 s).
-The plain formulations they replace are kept below as the reference; each test runs both on
+The plain formulations they replace are kept as the reference
+(tests/data/queries-before-rewrite/); each test runs both on
 the embedded default graph (every entity the query has something to say about, plus a few
 others) and on a synthetic network of 2,000 firms (benchmarks/synthetic.py, with the
 benchmark's own parameters first), and asserts the same rows in the same order.
@@ -29,113 +30,20 @@ from gvcgraph.ingest.edgelist import load_edgelist
 from gvcgraph.queries.library import get_query, parse_query, run_query
 
 # ---------------------------------------------------------------------- reference queries
-OLD_UPSTREAM_SUPPLIERS = """\
-# title: Which firms feed a buyer directly or indirectly (its whole supply base)?
-# description: The plain formulation (reference for tests/test_queries_scale.py).
-# param: buyer entity required The buyer (lead firm) whose supply base to list.
-# example: gvcgraph query upstream-suppliers --param buyer=intel
+BEFORE_REWRITE = Path(__file__).parent / "data" / "queries-before-rewrite"
+"""The plain formulations, as they were in gvcgraph/queries/ before the rewrite."""
 
-SELECT ?supplier ?supplier_label ?customer ?customer_label ?direct ?fact ?item
-       ?source ?file (MIN(?ev_line) AS ?line)
-       (GROUP_CONCAT(DISTINCT ?ev_text; separator=" | ") AS ?evidence)
-WHERE {
-  # @params
-  ?reached (gvc:suppliesTo/gvc:establishmentOf?)* ?buyer .
-  ?customer gvc:establishmentOf? ?reached .
-  GRAPH ?g { ?fact a gvc:SupplyRelation ; gvc:buyer ?customer ; gvc:supplier ?supplier . }
-  ?fact prov:wasDerivedFrom ?ev .
-  ?ev oa:hasSource/gvc:sourceId ?source .
-  BIND(?reached = ?buyer AS ?direct)
-  OPTIONAL { GRAPH ?g { ?supplier skos:prefLabel ?supplier_label } }
-  OPTIONAL { GRAPH ?g { ?customer skos:prefLabel ?customer_label } }
-  OPTIONAL { ?fact gvc:suppliedItem ?item }
-  OPTIONAL { ?ev oa:hasSource/gvc:fileName ?file }
-  OPTIONAL { ?ev gvc:line ?ev_line }
-  OPTIONAL { ?ev gvc:lineEnd ?ev_end }
-  OPTIONAL { ?ev gvc:page ?ev_page }
-  OPTIONAL { ?ev oa:hasSelector/oa:exact ?ev_quote }
-  OPTIONAL { ?ev gvc:evidenceStatus/skos:notation ?ev_status }
-  BIND(CONCAT(COALESCE(CONCAT("L", STR(?ev_line), COALESCE(CONCAT("-", STR(?ev_end)), "")),
-                       CONCAT("p. ", ?ev_page), "?"),
-              ": \\"", COALESCE(?ev_quote, ""), "\\"",
-              IF(COALESCE(?ev_status, "reported") = "reported", "",
-                 CONCAT(" [", ?ev_status, "]")))
-       AS ?ev_text)
-}
-GROUP BY ?supplier ?supplier_label ?customer ?customer_label ?direct ?fact ?item ?source ?file
-ORDER BY DESC(?direct) ?supplier_label ?customer_label
-"""
-
-OLD_POLICIES_TARGETING = """\
-# title: Which policy instruments reach a given cluster, firm, sector or region?
-# description: The plain formulation (reference for tests/test_queries_scale.py).
-# param: target entity required The actor (e.g. cluster-puebla-automotive).
-# example: gvcgraph query policies-targeting --param target=cluster-puebla-automotive
-
-SELECT ?policy ?policy_label ?jurisdiction
-       (GROUP_CONCAT(DISTINCT ?type; separator=", ") AS ?types) ?route ?via ?via_label
-       ?source ?file (MIN(?ev_line) AS ?line)
-       (GROUP_CONCAT(DISTINCT ?ev_text; separator=" | ") AS ?evidence)
-WHERE {
-  # @params
-  {
-    GRAPH ?g { ?policy ?predicate ?via }
-    BIND("direct" AS ?route)
-  } UNION {
-    ?target gvc:sector/gvc:broaderSector* ?via .
-    GRAPH ?g { ?policy gvc:targetsSector ?via }
-    BIND("via sector" AS ?route)
-  } UNION {
-    ?target gvc:locatedIn/schema:containedInPlace* ?via .
-    GRAPH ?g { ?policy ?predicate ?via }
-    BIND("via region" AS ?route)
-  }
-  VALUES ?predicate { gvc:targetsSector gvc:targetsRegion gvc:appliesInZone gvc:targetsCluster
-                      gvc:targetsFirm UNDEF }
-  GRAPH ?g { ?policy a gvc:PolicyInstrument ; skos:prefLabel ?policy_label }
-  FILTER(?route != "direct" || ?via = ?target)
-  FILTER(?route != "via sector" || NOT EXISTS {
-    ?target gvc:country ?target_country .
-    ?policy gvc:jurisdiction ?policy_country . ?policy_country a gvc:Country .
-    FILTER(?target_country != ?policy_country) })
-  OPTIONAL { GRAPH ?g { ?via skos:prefLabel ?via_label } }
-  OPTIONAL { GRAPH ?g { ?policy gvc:jurisdiction ?jurisdiction_iri }
-             OPTIONAL { ?jurisdiction_iri skos:notation ?jurisdiction_code }
-             OPTIONAL { GRAPH ?g { ?jurisdiction_iri skos:prefLabel ?jurisdiction_label } } }
-  BIND(COALESCE(?jurisdiction_code, ?jurisdiction_label) AS ?jurisdiction)
-  OPTIONAL { GRAPH ?g { ?policy gvc:instrumentType ?type_iri } ?type_iri skos:notation ?type }
-  BIND(?policy AS ?fact)
-  GRAPH ?g { ?doc a gvc:SourceDocument ; gvc:sourceId ?source .
-             OPTIONAL { ?doc gvc:fileName ?file } }
-  OPTIONAL {
-    GRAPH ?g { ?fact prov:wasDerivedFrom ?ev }
-    OPTIONAL { ?ev gvc:line ?ev_line }
-    OPTIONAL { ?ev gvc:lineEnd ?ev_end }
-    OPTIONAL { ?ev gvc:page ?ev_page }
-    OPTIONAL { ?ev oa:hasSelector/oa:exact ?ev_quote }
-    OPTIONAL { ?ev gvc:evidenceStatus/skos:notation ?ev_status }
-    BIND(CONCAT(COALESCE(CONCAT("L", STR(?ev_line), COALESCE(CONCAT("-", STR(?ev_end)), "")),
-                         CONCAT("p. ", ?ev_page), "?"),
-                ": \\"", COALESCE(?ev_quote, ""), "\\"",
-                IF(COALESCE(?ev_status, "reported") = "reported", "",
-                   CONCAT(" [", ?ev_status, "]")))
-         AS ?ev_text)
-  }
-}
-GROUP BY ?policy ?policy_label ?jurisdiction ?route ?via ?via_label ?source ?file
-ORDER BY ?route ?policy_label
-"""
 
 # name -> (reference text, parameter, ORDER BY keys (column, descending), GROUP_CONCAT columns)
 REWRITTEN: dict[str, tuple[str, str, list[tuple[str, bool]], dict[str, str]]] = {
     "upstream-suppliers": (
-        OLD_UPSTREAM_SUPPLIERS,
+        (BEFORE_REWRITE / "upstream-suppliers.rq").read_text("utf-8"),
         "buyer",
         [("direct", True), ("supplier_label", False), ("customer_label", False)],
         {"evidence": " | "},
     ),
     "policies-targeting": (
-        OLD_POLICIES_TARGETING,
+        (BEFORE_REWRITE / "policies-targeting.rq").read_text("utf-8"),
         "target",
         [("route", False), ("policy_label", False)],
         {"evidence": " | ", "types": ", "},
