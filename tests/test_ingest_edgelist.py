@@ -204,6 +204,39 @@ def test_evidence_rows(loaded: KnowledgeGraph) -> None:
     )
 
 
+AWKWARD = (
+    "source,target,evidence,source_label\n"
+    'a-1,b-2,"He said ""no"" \\ then\nleft\tat 5 % — «ok» 丰田 \u0007 😀",'
+    '"Zoë \\ ""Q"" Ltd."\n'
+)
+"""Quotes, a backslash, a newline and a tab inside a quoted cell, non-Latin text, a control
+character and a character outside the BMP: each must reach the store unchanged."""
+
+
+@pytest.mark.parametrize("path_kind", list(WRITE_PATHS))
+def test_awkward_text_reaches_the_store_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path_kind: str
+) -> None:
+    """Every write path (the bulk loader parses leniently) keeps each character of the quote
+    and the label; the summary's counts are the store's."""
+    with _graph_for(path_kind, tmp_path, monkeypatch) as kg:
+        summary = load_edgelist(kg, _csv(tmp_path, AWKWARD), progress=False)
+        quote = _rows(kg, "SELECT ?q WHERE { ?e oa:hasSelector/oa:exact ?q }")
+        label = _rows(kg, "SELECT ?l WHERE { <%s> skos:prefLabel ?l }" % terms.entity_iri("a-1"))
+        assert quote == [('He said "no" \\ then\nleft\tat 5 % — «ok» 丰田 \u0007 😀',)]
+        assert label == [('Zoë \\ "Q" Ltd.',)]
+        graph = terms.source_graph(summary.source_id)
+        in_source = kg.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        in_derived = kg.select(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{terms.DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"
+        )
+        # by hand: fact 4 (type, two ends, evidence link) + evidence 4 + selector 2 + document 5
+        # + a-1 (type, label) 2 + b-2 (type, label) 2 = 19; suppliesTo and suppliedBy = 2
+        assert (summary.quads, summary.derived) == (19, 2)
+        assert (int(in_source.iloc[0, 0]), int(in_derived.iloc[0, 0])) == (19, 2)
+        assert "19 triples and 2 shortcut edges" in str(summary)
+
+
 def test_derived_shortcuts(loaded: KnowledgeGraph) -> None:
     kg = loaded
     shortcuts = _rows(
