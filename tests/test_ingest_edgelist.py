@@ -222,7 +222,8 @@ def test_awkward_text_reaches_the_store_unchanged(
     with _graph_for(path_kind, tmp_path, monkeypatch) as kg:
         summary = load_edgelist(kg, _csv(tmp_path, AWKWARD), progress=False)
         quote = _rows(kg, "SELECT ?q WHERE { ?e oa:hasSelector/oa:exact ?q }")
-        label = _rows(kg, "SELECT ?l WHERE { <%s> skos:prefLabel ?l }" % terms.entity_iri("a-1"))
+        a_1 = terms.entity_iri("a-1")
+        label = _rows(kg, f"SELECT ?l WHERE {{ <{a_1}> skos:prefLabel ?l }}")
         assert quote == [('He said "no" \\ then\nleft\tat 5 % — «ok» 丰田 \u0007 😀',)]
         assert label == [('Zoë \\ "Q" Ltd.',)]
         graph = terms.source_graph(summary.source_id)
