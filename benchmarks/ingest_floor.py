@@ -21,7 +21,8 @@ so that a target can be checked against what the store alone needs, before any P
     of DESIGN.md is this small; it is the cost of the bare network.
 
 Each set is loaded with ``Store.bulk_load(..., lenient=True)`` (the fastest setting, as the
-ingest uses) into a new on-disk store and into a new in-memory store; the table gives wall
+ingest uses; ``--parsing strict,lenient`` also measures the parser's checks) into a new
+on-disk store and into a new in-memory store; the table gives wall
 and CPU seconds, microseconds of wall time per quad, and the peak resident memory of the
 process that loaded (each load runs in a process of its own, so that one load's memory does
 not hide another's).
@@ -29,7 +30,7 @@ not hide another's).
 Usage::
 
     python -m benchmarks.ingest_floor EDGES.csv [--models full,design-minimum,network-only]
-        [--stores disk,memory] [--work DIR]
+        [--stores disk,memory] [--parsing lenient] [--work DIR]
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ class Load:
 
     model: str
     store: str
+    lenient: bool
     quads: int
     wall_s: float
     cpu_s: float
@@ -138,22 +140,28 @@ def _peak_rss_gb() -> float:
     return float("nan")
 
 
-def _load_here(spool: Path, model: str, quads: int, where: str, folder: Path) -> Load:
+def _load_here(
+    spool: Path, model: str, quads: int, where: str, lenient: bool, folder: Path
+) -> Load:
     store = ox.Store(str(folder)) if where == "disk" else ox.Store()
     wall, cpu = time.perf_counter(), _cpu()
-    store.bulk_load(path=str(spool), format=ox.RdfFormat.N_QUADS, lenient=True)
-    return Load(model, where, quads, time.perf_counter() - wall, _cpu() - cpu, _peak_rss_gb())
+    store.bulk_load(path=str(spool), format=ox.RdfFormat.N_QUADS, lenient=lenient)
+    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    return Load(model, where, lenient, quads, wall, cpu, _peak_rss_gb())
 
 
-def bulk_load(spool: Path, model: str, quads: int, where: str, work: Path) -> Load:
-    """Load ``spool`` with Oxigraph's bulk loader into a new store ``where`` (disk or memory).
+def bulk_load(
+    spool: Path, model: str, quads: int, where: str, work: Path, lenient: bool = True
+) -> Load:
+    """Load ``spool`` with Oxigraph's bulk loader into a new store ``where`` (disk or memory),
+    parsing leniently or not.
 
     The load runs in a new process, whose peak resident memory is reported.
     """
     folder = Path(tempfile.mkdtemp(dir=work, prefix=f"{where}-"))
     try:
         with multiprocessing.get_context("spawn").Pool(1) as pool:
-            return pool.apply(_load_here, (spool, model, quads, where, folder))
+            return pool.apply(_load_here, (spool, model, quads, where, lenient, folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -161,14 +169,15 @@ def bulk_load(spool: Path, model: str, quads: int, where: str, work: Path) -> Lo
 def markdown(rows: int, loads: Iterable[Load]) -> str:
     """The loads as a markdown table, with quads per relation."""
     lines = [
-        "| quads | per relation | store | wall s | CPU s | µs per quad | peak memory GB |",
-        "|---|---:|---|---:|---:|---:|---:|",
+        "| quads | per relation | store | parsing | wall s | CPU s | µs per quad "
+        "| peak memory GB |",
+        "|---|---:|---|---|---:|---:|---:|---:|",
     ]
     for load in loads:
         lines.append(
             f"| {load.model}: {load.quads:,} | {load.quads / rows:.1f} | {load.store} "
-            f"| {load.wall_s:.1f} | {load.cpu_s:.1f} | {load.us_per_quad:.2f} "
-            f"| {load.peak_rss_gb:.2f} |"
+            f"| {'lenient' if load.lenient else 'strict'} | {load.wall_s:.1f} "
+            f"| {load.cpu_s:.1f} | {load.us_per_quad:.2f} | {load.peak_rss_gb:.2f} |"
         )
     return "\n".join(lines)
 
@@ -179,11 +188,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("csv", type=Path)
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--stores", default="disk,memory")
+    parser.add_argument("--parsing", default="lenient", help="lenient, strict or both")
     parser.add_argument("--work", type=Path, default=None, help="folder for spools and stores")
     args = parser.parse_args(argv)
     models = [m for m in args.models.split(",") if m]
     for model in models:
         keeps(model, "<s> <p> <o> <g> .")  # unknown names fail before the long work
+    if not set(args.parsing.split(",")) <= {"lenient", "strict"}:
+        parser.error(f"--parsing: expected lenient, strict or both, got {args.parsing!r}")
+    if not set(args.stores.split(",")) <= {"disk", "memory"}:
+        parser.error(f"--stores: expected disk, memory or both, got {args.stores!r}")
     work = Path(tempfile.mkdtemp(prefix="gvc-floor-", dir=args.work))
     try:
         full = work / "full.nq"
@@ -195,8 +209,10 @@ def main(argv: list[str] | None = None) -> None:
             spool = full if model == "full" else work / f"{model}.nq"
             kept = quads if model == "full" else cut(full, model, spool)
             for where in args.stores.split(","):
-                loads.append(bulk_load(spool, model, kept, where, work))
-                print(markdown(rows, loads[-1:]).splitlines()[-1], flush=True)
+                for parsing in args.parsing.split(","):
+                    lenient = {"lenient": True, "strict": False}[parsing]
+                    loads.append(bulk_load(spool, model, kept, where, work, lenient))
+                    print(markdown(rows, loads[-1:]).splitlines()[-1], flush=True)
             if spool != full:
                 spool.unlink()
         print(markdown(rows, loads))

@@ -77,17 +77,13 @@ def test_command_loads_each_cut_and_prints_the_table(
 ) -> None:
     csv_path = tmp_path / "e.csv"
     csv_path.write_text(EDGES, encoding="utf-8")
-    ingest_floor.main(
-        [str(csv_path), "--models", "design-minimum,network-only", "--work", str(tmp_path)]
-    )
+    models = ["--models", "design-minimum,network-only", "--parsing", "strict,lenient"]
+    ingest_floor.main([str(csv_path), *models, "--work", str(tmp_path)])
     table = capsys.readouterr().out.split("| quads |")[-1].splitlines()
     rows = [line for line in table if line.startswith("| ")]
-    assert [r.split("|")[1].strip() for r in rows] == [
-        "design-minimum: 35",
-        "design-minimum: 35",
-        "network-only: 3",
-        "network-only: 3",
-    ]
-    assert [r.split("|")[3].strip() for r in rows] == ["disk", "memory"] * 2
-    assert all(float(r.split("|")[7]) > 0 for r in rows)  # a peak memory was read
+    cells = [[c.strip() for c in r.split("|")[1:-1]] for r in rows]
+    assert [c[0] for c in cells] == ["design-minimum: 35"] * 4 + ["network-only: 3"] * 4
+    assert [c[2] for c in cells] == ["disk", "disk", "memory", "memory"] * 2
+    assert [c[3] for c in cells] == ["strict", "lenient"] * 4
+    assert all(float(c[7]) > 0 for c in cells)  # a peak memory was read
     assert not list(tmp_path.glob("gvc-floor-*"))  # the work folder is removed

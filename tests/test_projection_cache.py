@@ -202,3 +202,52 @@ def test_arrow_columns_come_back_as_the_python_objects_they_were() -> None:
     assert projection_cache._objects(flags).tolist() == [True, pd.NA, False]
     empty = pa.chunked_array([pa.nulls(3)])
     assert projection_cache._objects(empty).tolist() == [pd.NA, pd.NA, pd.NA]
+
+
+def test_edge_ends_are_rebuilt_from_node_keys_and_missing_columns_stay_apart(
+    disk: KnowledgeGraph, tmp_path: Path
+) -> None:
+    """The whole projection's edge ends are not saved but taken from the node keys at their
+    positions; the all-missing text columns, which share one array when loaded, still change
+    one at a time."""
+    import pyarrow.parquet as pq
+
+    read = project(disk, "all")
+    folder = disk.cache_dir() / projection_cache.FOLDER
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["rebuilt"] == {"u": "iu", "v": "iv"}
+    assert {"u", "v"}.isdisjoint(pq.read_schema(folder / "edges.parquet").names)
+    assert list(manifest["frames"]["edges"])[:2] == ["u", "v"]  # still columns of the frame
+    project_module._LAST.clear()
+    cached = project(disk, "all")
+    _same(read, cached)
+
+    frames = projection_cache.load(disk.cache_dir())
+    assert frames is not None
+    edges = frames["edges"]
+    empty = [c for c in edges if edges[c].dtype == object and edges[c].isna().all()]
+    assert len(empty) >= 2, "the case studies leave several edge columns empty"
+    first, second = empty[:2]
+    edges.loc[0, first] = "changed"
+    assert edges.loc[0, first] == "changed"
+    assert edges[second].isna().all()
+    assert all(frames["edges"][c].isna().all() for c in empty[1:])
+
+
+def test_ends_that_are_not_the_keys_at_their_positions_are_saved(tmp_path: Path) -> None:
+    nodes = pd.DataFrame({"node": ["a", "b", "c"]}, dtype=object)
+    good = pd.DataFrame({"u": ["a", "c"], "v": ["b", "a"], "iu": [0, 2], "iv": [1, 0]})
+    good[["u", "v"]] = good[["u", "v"]].astype(object)
+    assert projection_cache._ends_from_positions({"nodes": nodes, "edges": good}) == {
+        "u": "iu",
+        "v": "iv",
+    }
+    bad = good.assign(v=pd.Series(["b", "b"], dtype=object))  # second edge's v is not keys[0]
+    assert projection_cache._ends_from_positions({"nodes": nodes, "edges": bad}) == {}
+    outside = good.assign(iv=[1, 3])
+    assert projection_cache._ends_from_positions({"nodes": nodes, "edges": outside}) == {}
+    assert projection_cache.save(tmp_path, {"nodes": nodes, "edges": bad})
+    loaded = projection_cache.load(tmp_path)
+    assert loaded is not None
+    pd.testing.assert_frame_equal(loaded["edges"], bad)
+    pd.testing.assert_frame_equal(loaded["nodes"], nodes)

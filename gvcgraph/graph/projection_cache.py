@@ -65,11 +65,15 @@ def load(cache_dir: Path | None) -> dict[str, pd.DataFrame] | None:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("fingerprint") != fingerprint():
             return None
+        rebuilt: dict[str, str] = manifest.get("rebuilt", {})
+        frames: dict[str, pd.DataFrame] = {}
         with gc_paused():
-            return {
-                name: _read_frame(folder / f"{name}.parquet", dtypes)
-                for name, dtypes in manifest["frames"].items()
-            }
+            # nodes first: the edges' ends are rebuilt from its keys
+            for name in sorted(manifest["frames"], key=lambda n: n != "nodes"):
+                keys = frames["nodes"]["node"] if name == "edges" and rebuilt else None
+                path = folder / f"{name}.parquet"
+                frames[name] = _read_frame(path, manifest["frames"][name], rebuilt, keys)
+        return {name: frames[name] for name in manifest["frames"]}
     except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException):
         return None  # absent, half-deleted or unreadable: read the store instead
 
@@ -89,18 +93,37 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_frame(path: Path, dtypes: dict[str, str]) -> pd.DataFrame:
+def _read_frame(
+    path: Path,
+    dtypes: dict[str, str],
+    rebuilt: dict[str, str] | None = None,
+    keys: pd.Series | None = None,
+) -> pd.DataFrame:
     """A frame saved by :func:`save`, with the column types it had (``dtypes``).
 
     Read with pyarrow directly rather than :func:`pandas.read_parquet`, which makes text
     columns Arrow-backed strings and lists numpy arrays that must be converted back
     afterwards: 13 s for the 3.9 million edges of a million firms, against about 5 s here.
+    With ``keys`` (the node keys), the columns named in ``rebuilt`` (edge ends ``u``, ``v``)
+    were not saved and are taken from the keys at their integer positions (``iu``, ``iv``).
+    Every all-missing text column shares one array of ``pd.NA`` (26 columns of 3.9 million
+    rows cost 1.2 s to fill one by one); pandas' copy-on-write keeps a change to one column
+    from reaching the others.
     """
     table = pq.read_table(path)
     columns: dict[str, pd.Series] = {}
+    missing: pd.Series | None = None
     for name, dtype in dtypes.items():
+        if keys is not None and rebuilt and name in rebuilt:
+            positions = table.column(rebuilt[name]).to_numpy()
+            columns[name] = pd.Series(keys.to_numpy()[positions], dtype=object, copy=False)
+            continue
         column = table.column(name)
-        if dtype == "object":
+        if dtype == "object" and column.null_count == len(column):
+            if missing is None:
+                missing = pd.Series(_objects(column), dtype=object, copy=False)
+            columns[name] = missing.copy(deep=False)
+        elif dtype == "object":
             columns[name] = pd.Series(_objects(column), dtype=object, copy=False)
         else:
             columns[name] = column.to_pandas().astype(dtype)
@@ -153,6 +176,30 @@ def _lists(chunk: pa.ListArray) -> np.ndarray:
     return out
 
 
+_ENDS = {"u": "iu", "v": "iv"}
+"""Edge columns that hold the key of the node at an integer position, and that position."""
+
+
+def _ends_from_positions(frames: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """:data:`_ENDS` where every edge's end is the node key at its position (as the whole
+    projection is built), so that :func:`save` can leave the ends out and :func:`load` take
+    them from the keys (0.8 s less at a million firms); else nothing."""
+    edges, nodes = frames.get("edges"), frames.get("nodes")
+    if edges is None or nodes is None or "node" not in nodes:
+        return {}
+    keys = nodes["node"].to_numpy(dtype=object)
+    for end, position in _ENDS.items():
+        if end not in edges or position not in edges:
+            return {}
+        at = edges[position].to_numpy()
+        if len(at) and (at.min() < 0 or at.max() >= len(keys)):
+            return {}
+        ends = pd.Series(edges[end].to_numpy(dtype=object), dtype=object)
+        if not ends.equals(pd.Series(keys[at], dtype=object)):
+            return {}
+    return dict(_ENDS)
+
+
 def missing_as_na(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its text columns as Python objects and every missing value of those
     ``pd.NA`` (a frame built by concatenation mixes ``NaN``, ``None`` and ``NA``; Parquet
@@ -174,7 +221,10 @@ def save(cache_dir: Path | None, frames: dict[str, pd.DataFrame]) -> bool:
     tmp = cache_dir / f".{FOLDER}-{os.getpid()}.tmp"
     try:
         tmp.mkdir(parents=True, exist_ok=True)
+        rebuilt = _ends_from_positions(frames)
         for name, frame in frames.items():
+            if name == "edges" and rebuilt:
+                frame = frame.drop(columns=list(rebuilt))
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
         manifest = {
             "fingerprint": fingerprint(),
@@ -182,6 +232,7 @@ def save(cache_dir: Path | None, frames: dict[str, pd.DataFrame]) -> bool:
                 name: {str(c): str(t) for c, t in frame.dtypes.items()}
                 for name, frame in sorted(frames.items())
             },
+            "rebuilt": rebuilt,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         target = cache_dir / FOLDER
