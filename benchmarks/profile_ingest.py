@@ -1,7 +1,8 @@
 """Where an edge-list ingest spends its time: the Python pass against Oxigraph's bulk loader.
 
 Measures, for one edge-list CSV: the one pass that checks every row and writes N-Quads text
-(CPU seconds), Oxigraph's bulk loader on that text into a new on-disk store and into memory
+(CPU seconds), Oxigraph's bulk loader on that text, called as the ingest calls it, into a new
+on-disk store and into memory
 (wall and CPU seconds: the loader runs threads), ``Store.optimize()`` of the loaded store,
 and, with ``--project``, the projection (``project(kg, "all")``) of a gvcgraph store before
 and after compaction. The figures of BENCHMARKS.md's idle-machine table come from it.
@@ -37,37 +38,28 @@ def _timed(label: str, work: Callable[[], object]) -> None:
 
 def profile(csv_path: Path, project_store: Path | None) -> None:
     """Print the time of each phase (see the module docstring)."""
-    from gvcgraph.ingest import edgelist as el
-    from gvcgraph.ontology import terms
+    from benchmarks.ingest_floor import write_full_spool
+    from gvcgraph.ingest.edgelist import _bulk_load  # as the ingest loads: lenient parsing
 
     work = Path(tempfile.mkdtemp(prefix="gvc-profile-"))
     spool = work / "spool.nq"
     try:
 
         def one_pass() -> None:
-            scan = el._open_scan(csv_path, None, None)
-            graph = terms.source_graph(scan.plan.source_id)
-            with spool.open("w", encoding="utf-8", buffering=1 << 20) as out:
-                writer = el.NQuadsWriter(scan.plan, graph, out)
-                writer.head()
-                for row in scan.rows():
-                    writer.row(row)
-                scan.finish()
-                writer.actors()
-            counts = writer.counts
-            print(f"  {scan.plan.rows:,} rows, {counts.source + counts.derived:,} quads")
+            rows, quads = write_full_spool(csv_path, spool)
+            print(f"  {rows:,} rows, {quads:,} quads")
 
         _timed("one pass: check and write N-Quads", one_pass)
         disk = ox.Store(str(work / "store"))
         _timed(
             "bulk loader, on disk",
-            lambda store=disk: store.bulk_load(path=str(spool), format=ox.RdfFormat.N_QUADS),
+            lambda store=disk: _bulk_load(store, spool),
         )
         _timed("optimize (compaction)", disk.optimize)
         memory = ox.Store()
         _timed(
             "bulk loader, in memory",
-            lambda store=memory: store.bulk_load(path=str(spool), format=ox.RdfFormat.N_QUADS),
+            lambda store=memory: _bulk_load(store, spool),
         )
         if project_store is not None:
             _profile_projection(project_store, work)
