@@ -2,9 +2,8 @@
 
 Measures, for one edge-list CSV: the one pass that checks every row and writes N-Quads text
 (CPU seconds), Oxigraph's bulk loader on that text, called as the ingest calls it, into a new
-on-disk store and into memory
-(wall and CPU seconds: the loader runs threads), ``Store.optimize()`` of the loaded store,
-and, with ``--project``, the projection (``project(kg, "all")``) of a gvcgraph store before
+on-disk store and into memory (wall and CPU seconds: the loader runs threads),
+``Store.optimize()`` of the loaded store, and, with ``--project``, the projection (``project(kg, "all")``) of a gvcgraph store before
 and after compaction. The figures of BENCHMARKS.md's idle-machine table come from it.
 
 Usage::
