@@ -70,9 +70,11 @@ def load(cache_dir: Path | None) -> dict[str, pd.DataFrame] | None:
         with gc_paused():
             # nodes first: the edges' ends are rebuilt from its keys
             for name in sorted(manifest["frames"], key=lambda n: n != "nodes"):
-                keys = frames["nodes"]["node"] if name == "edges" and rebuilt else None
-                path = folder / f"{name}.parquet"
-                frames[name] = _read_frame(path, manifest["frames"][name], rebuilt, keys)
+                path, dtypes = folder / f"{name}.parquet", manifest["frames"][name]
+                if name == "edges" and rebuilt:
+                    frames[name] = _read_frame(path, dtypes, rebuilt, frames["nodes"]["node"])
+                else:
+                    frames[name] = _read_frame(path, dtypes)
         return {name: frames[name] for name in manifest["frames"]}
     except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException):
         return None  # absent, half-deleted or unreadable: read the store instead
@@ -104,8 +106,8 @@ def _read_frame(
     Read with pyarrow directly rather than :func:`pandas.read_parquet`, which makes text
     columns Arrow-backed strings and lists numpy arrays that must be converted back
     afterwards: 13 s for the 3.9 million edges of a million firms, against about 5 s here.
-    With ``keys`` (the node keys), the columns named in ``rebuilt`` (edge ends ``u``, ``v``)
-    were not saved and are taken from the keys at their integer positions (``iu``, ``iv``).
+    The columns named in ``rebuilt`` (edge ends ``u``, ``v``) were not saved and are taken
+    from ``keys`` (the node keys) at their integer positions (``iu``, ``iv``).
     Every all-missing text column shares one array of ``pd.NA`` (26 columns of 3.9 million
     rows cost 1.2 s to fill one by one); pandas' copy-on-write keeps a change to one column
     from reaching the others.
@@ -113,8 +115,9 @@ def _read_frame(
     table = pq.read_table(path)
     columns: dict[str, pd.Series] = {}
     missing: pd.Series | None = None
+    rebuilt = rebuilt or {}
     for name, dtype in dtypes.items():
-        if keys is not None and rebuilt and name in rebuilt:
+        if name in rebuilt and keys is not None:
             positions = table.column(rebuilt[name]).to_numpy()
             columns[name] = pd.Series(keys.to_numpy()[positions], dtype=object, copy=False)
             continue
